@@ -1,0 +1,28 @@
+/**
+ * The Lambda entry points of the shared provider: `index.onEvent` and `index.isComplete`.
+ * Each request is routed by its custom resource type to the module of that kind.
+ */
+import { inboundConnectionDeletion } from './inbound-connection-deletion';
+import { inboundConnectionRejection } from './inbound-connection-rejection';
+import { Handover, IsCompleteEvent, ResourceEvent, ResourceFailure, ResourceKind, handleEvent, handleIsComplete } from './lifecycle';
+import { packageDissociation } from './package-dissociation';
+
+const KINDS: ReadonlyArray<ResourceKind<any>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];
+
+function kindOf(event: ResourceEvent): ResourceKind<unknown> {
+  const kind = KINDS.find((candidate) => candidate.resourceType === event?.ResourceType);
+  if (!kind) {
+    throw new ResourceFailure(
+      `Unknown resource type ${JSON.stringify(event?.ResourceType)}; this provider serves ${KINDS.map((k) => k.resourceType).join(', ')}`,
+    );
+  }
+  return kind;
+}
+
+export async function onEvent(event: ResourceEvent): Promise<Handover> {
+  return handleEvent(kindOf(event), event);
+}
+
+export async function isComplete(event: IsCompleteEvent): Promise<{ IsComplete: boolean; Data?: Record<string, string> }> {
+  return handleIsComplete(kindOf(event), event);
+}

@@ -1,0 +1,143 @@
+import { DomainPackageDetails } from '@aws-sdk/client-opensearch';
+import {
+  PACKAGE_DISSOCIATION_TYPE,
+  PackageDissociationProperties,
+  packageDissociationPhysicalId,
+  parsePackageDissociationProperties,
+} from '../lib/private/contracts/package-dissociation';
+import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
+import { log } from './log';
+import { dissociatePackages, domainExists, errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
+
+type PackageTask =
+  /** Create, or a new domain: the domain must exist. */
+  | { readonly kind: 'check-domain'; readonly domainName: string }
+  /** Dissociate these packages from the domain and wait until they are gone from it. */
+  | {
+      readonly kind: 'dissociate';
+      readonly domainName: string;
+      readonly packageIds: string[];
+      /** The packages onEvent's DissociatePackages call was accepted for. */
+      readonly submitted: string[];
+    };
+
+/** Associations that DissociatePackages ends. DISSOCIATION_FAILED is retried only on a new event. */
+const DISSOCIABLE = new Set(['ACTIVE', 'ASSOCIATION_FAILED']);
+
+function previousProperties(event: ResourceEvent): PackageDissociationProperties | undefined {
+  try {
+    return parsePackageDissociationProperties(event.OldResourceProperties);
+  } catch {
+    // Old properties that do not parse were never deployed (the update that brought them failed).
+    return undefined;
+  }
+}
+
+/**
+ * PackageDissociation: on Delete, dissociates every listed package that is still associated, in
+ * one DissociatePackages call, and waits until each is gone from ListPackagesForDomain. On Update,
+ * dissociates only the packages removed from the list; a new domain is a replacement, whose old
+ * resource's Delete empties the old domain. Create only checks that the domain exists.
+ */
+export const packageDissociation: ResourceKind<PackageTask> = {
+  resourceType: PACKAGE_DISSOCIATION_TYPE,
+
+  describe: (task) =>
+    task.kind === 'check-domain'
+      ? `domain ${task.domainName} to exist`
+      : `packages ${task.packageIds.join(', ')} to be dissociated from domain ${task.domainName}`,
+
+  plan(event) {
+    const props = parsePackageDissociationProperties(event.ResourceProperties);
+    const physicalResourceId = packageDissociationPhysicalId(props.domainName, event.StackId, event.LogicalResourceId);
+    const { domainName, timeoutSeconds } = props;
+    const dissociate = (packageIds: string[]) => ({ kind: 'dissociate' as const, domainName, packageIds, submitted: [] });
+    switch (event.RequestType) {
+      case 'Create':
+        return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
+      case 'Update': {
+        const previous = previousProperties(event);
+        if (previous?.domainName !== domainName) {
+          return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
+        }
+        const removed = previous.packageIds.filter((id) => !props.packageIds.includes(id));
+        return {
+          physicalResourceId: event.PhysicalResourceId ?? physicalResourceId,
+          timeoutSeconds,
+          task: removed.length > 0 ? dissociate(removed) : undefined,
+        };
+      }
+      case 'Delete':
+        return { physicalResourceId, timeoutSeconds, task: dissociate(props.packageIds) };
+    }
+  },
+
+  async advance(task: PackageTask, context: StepContext): Promise<Progress> {
+    if (task.kind === 'check-domain') {
+      if (await domainExists(task.domainName)) {
+        return { done: true };
+      }
+      throw new ResourceFailure(
+        `Domain ${task.domainName} not found in ${whereAsked(context.event)}; nothing was changed. ` +
+          'Check the domain name, and deploy the stack to the account and region of the domain.',
+      );
+    }
+    const associations = await listDomainPackages(task.domainName);
+    if (associations === undefined) {
+      log(`domain ${task.domainName} not found: its packages went with it, nothing to do`);
+      return { done: true };
+    }
+    const named = associations.filter((association) => task.packageIds.includes(association.PackageID ?? ''));
+    const failed = named.filter((association) => association.DomainPackageStatus === 'DISSOCIATION_FAILED');
+    if (context.phase === 'poll' && failed.length > 0) {
+      throw dissociationFailure(task.domainName, failed);
+    }
+    // In a poll, a package onEvent submitted may still show ACTIVE for a moment: do not ask twice.
+    const alreadyAsked = context.phase === 'poll' ? task.submitted : [];
+    const toDissociate = named
+      .filter((association) => {
+        const status = association.DomainPackageStatus ?? '';
+        return DISSOCIABLE.has(status) || (context.phase === 'event' && status === 'DISSOCIATION_FAILED');
+      })
+      .map((association) => association.PackageID as string)
+      .filter((id) => !alreadyAsked.includes(id));
+    let lastSeen = named.map((association) => `${association.PackageID} ${association.DomainPackageStatus}`).join(', ');
+    if (toDissociate.length > 0) {
+      try {
+        await dissociatePackages(task.domainName, toDissociate);
+        if (context.phase === 'event') {
+          (task.submitted as string[]).push(...toDissociate);
+        }
+        lastSeen = `DissociatePackages submitted for ${toDissociate.join(', ')}`;
+      } catch (error) {
+        if (!isTransient(error)) {
+          throw callFailure(
+            'DissociatePackages',
+            `on domain ${task.domainName}`,
+            error,
+            'Remove the packages from every index that uses them, then retry.',
+          );
+        }
+        log(`DissociatePackages ${task.domainName}: ${errorName(error)}, will retry at the next poll`);
+        lastSeen = `${lastSeen}; domain busy (${errorName(error)}: ${errorMessage(error)})`;
+      }
+    }
+    if (named.length === 0) {
+      log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
+      return { done: true };
+    }
+    return { done: false, waitingFor: this.describe(task), lastSeen };
+  },
+};
+
+function dissociationFailure(domainName: string, failed: DomainPackageDetails[]): ResourceFailure {
+  const details = failed
+    .map((association) => {
+      const error = association.ErrorDetails;
+      return `${association.PackageID}: ${error?.ErrorType ?? 'DISSOCIATION_FAILED'}: ${error?.ErrorMessage ?? 'no details given'}`;
+    })
+    .join('; ');
+  return new ResourceFailure(
+    `DissociatePackages on domain ${domainName} failed: ${details}. Remove the packages from every index that uses them, then retry.`,
+  );
+}

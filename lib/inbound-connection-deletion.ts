@@ -1,0 +1,86 @@
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { Construct } from 'constructs';
+import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './private/construct-props';
+import { INBOUND_CONNECTION_DELETION_TYPE } from './private/contracts/inbound-connection-deletion';
+import { PropertyKey } from './private/contracts/properties';
+import { LifecycleProvider } from './private/lifecycle-provider';
+
+/**
+ * Properties of an InboundConnectionDeletion.
+ */
+export interface InboundConnectionDeletionProps {
+  /**
+   * The id of the inbound cross-cluster connection to delete when this resource is deleted.
+   *
+   * 10-256 characters of lower-case letters, digits and hyphens, starting with a letter.
+   */
+  readonly connectionId: string;
+
+  /**
+   * The destination domain of the connection (the domain in this account that receives it).
+   *
+   * When given, a connection to any other domain is never touched, and when the domain is in the
+   * same stack, stack deletion ends the connection before it deletes the domain (a domain with
+   * active connections cannot be deleted).
+   *
+   * @default - the connection is not checked against a domain
+   */
+  readonly domain?: IDomain;
+
+  /**
+   * How long to wait for the service to finish before failing.
+   *
+   * From 1 second to 55 minutes.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Deletes an inbound cross-cluster connection of an Amazon OpenSearch Service domain when the
+ * resource is deleted (with its stack, or replaced by a new connection id), and waits until the
+ * service reports it DELETED or REJECTED.
+ *
+ * | event | status of the connection | what happens |
+ * |---|---|---|
+ * | Create | any | look the connection up: fail if it is not visible after 30 s (typo guard); no change |
+ * | Update, new connectionId | any | as Create, for the new connection; a replacement, so CloudFormation then deletes the old resource |
+ * | Update, other changes | any | no call that changes anything |
+ * | Delete | PENDING_ACCEPTANCE | RejectInboundConnection, then wait until REJECTED |
+ * | Delete | APPROVED, PROVISIONING, ACTIVE | DeleteInboundConnection, then wait until DELETED |
+ * | Delete | DELETING, REJECTING | wait, no call |
+ * | Delete | DELETED, REJECTED, not found | succeed at once, no call |
+ */
+export class InboundConnectionDeletion extends Construct {
+  /**
+   * The connection's status when the resource was last created or updated, e.g. ACTIVE.
+   *
+   * @attribute
+   */
+  public readonly connectionStatus: string;
+
+  constructor(scope: Construct, id: string, props: InboundConnectionDeletionProps) {
+    super(scope, id);
+    const provider = LifecycleProvider.of(this);
+    provider.allowConnectionActions([
+      'es:DescribeInboundConnections',
+      'es:RejectInboundConnection',
+      'es:DeleteInboundConnection',
+    ]);
+    const timeoutSeconds = timeoutSecondsProperty(props.timeout);
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: INBOUND_CONNECTION_DELETION_TYPE,
+      serviceTimeout: serviceTimeoutFor(timeoutSeconds),
+      properties: {
+        [PropertyKey.CONNECTION_ID]: connectionIdProperty(props.connectionId),
+        [PropertyKey.DOMAIN_NAME]: props.domain ? domainNameProperty(props.domain) : undefined,
+        [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds,
+      },
+    });
+    dependOnDomain(resource, props.domain);
+    this.connectionStatus = resource.getAttString('ConnectionStatus');
+  }
+}

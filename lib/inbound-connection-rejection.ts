@@ -1,0 +1,81 @@
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { Construct } from 'constructs';
+import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './private/construct-props';
+import { INBOUND_CONNECTION_REJECTION_TYPE } from './private/contracts/inbound-connection-rejection';
+import { PropertyKey } from './private/contracts/properties';
+import { LifecycleProvider } from './private/lifecycle-provider';
+
+/**
+ * Properties of an InboundConnectionRejection.
+ */
+export interface InboundConnectionRejectionProps {
+  /**
+   * The id of the inbound cross-cluster connection to reject.
+   *
+   * 10-256 characters of lower-case letters, digits and hyphens, starting with a letter.
+   */
+  readonly connectionId: string;
+
+  /**
+   * The destination domain of the connection (the domain in this account that receives it).
+   *
+   * When given, a connection to any other domain is refused without being touched, and when the
+   * domain is in the same stack the rejection waits for it.
+   *
+   * @default - the connection is not checked against a domain
+   */
+  readonly domain?: IDomain;
+
+  /**
+   * How long to wait for the service to finish before failing.
+   *
+   * From 1 second to 55 minutes.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Rejects a pending inbound cross-cluster connection of an Amazon OpenSearch Service domain, and
+ * waits until the service reports it REJECTED.
+ *
+ * | event | status of the connection | what happens |
+ * |---|---|---|
+ * | Create | PENDING_ACCEPTANCE | RejectInboundConnection, then wait until REJECTED |
+ * | Create | REJECTING, REJECTED | wait until REJECTED, no call |
+ * | Create | DELETING, DELETED | succeed, no call (nothing can use it) |
+ * | Create | APPROVED, PROVISIONING, ACTIVE | fail: already accepted, use InboundConnectionDeletion |
+ * | Create | not visible (after 30 s of grace) | fail, naming the id and the account and region asked |
+ * | Update, new connectionId | any | as Create, for the new connection (new physical id) |
+ * | Update, other changes | any | no call |
+ * | Delete | any | no call: a rejection cannot be undone |
+ */
+export class InboundConnectionRejection extends Construct {
+  /**
+   * The connection's status when the resource was last created or updated, e.g. REJECTED.
+   *
+   * @attribute
+   */
+  public readonly connectionStatus: string;
+
+  constructor(scope: Construct, id: string, props: InboundConnectionRejectionProps) {
+    super(scope, id);
+    const provider = LifecycleProvider.of(this);
+    provider.allowConnectionActions(['es:DescribeInboundConnections', 'es:RejectInboundConnection']);
+    const timeoutSeconds = timeoutSecondsProperty(props.timeout);
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: INBOUND_CONNECTION_REJECTION_TYPE,
+      serviceTimeout: serviceTimeoutFor(timeoutSeconds),
+      properties: {
+        [PropertyKey.CONNECTION_ID]: connectionIdProperty(props.connectionId),
+        [PropertyKey.DOMAIN_NAME]: props.domain ? domainNameProperty(props.domain) : undefined,
+        [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds,
+      },
+    });
+    dependOnDomain(resource, props.domain);
+    this.connectionStatus = resource.getAttString('ConnectionStatus');
+  }
+}

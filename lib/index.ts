@@ -1,0 +1,3 @@
+export * from './inbound-connection-rejection';
+export * from './inbound-connection-deletion';
+export * from './package-dissociation';

@@ -1,0 +1,71 @@
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { Construct } from 'constructs';
+import { dependOnDomain, domainNameProperty, packageIdsProperty, serviceTimeoutFor, timeoutSecondsProperty } from './private/construct-props';
+import { PACKAGE_DISSOCIATION_TYPE } from './private/contracts/package-dissociation';
+import { PropertyKey } from './private/contracts/properties';
+import { LifecycleProvider } from './private/lifecycle-provider';
+
+/**
+ * Properties of a PackageDissociation.
+ */
+export interface PackageDissociationProps {
+  /**
+   * The domain the packages are associated with.
+   *
+   * When it is in the same stack, stack deletion dissociates the packages before it deletes the
+   * domain.
+   */
+  readonly domain: IDomain;
+
+  /**
+   * The packages to dissociate: ids like `F123456789`, `G123456789` or `pkg-0123abcd`.
+   *
+   * At least one, at most 100, no repeats. Packages not in this list are never touched.
+   */
+  readonly packageIds: string[];
+
+  /**
+   * How long to wait for the service to finish before failing. Dissociating a plugin runs a
+   * blue/green deployment, which can take long on a large domain.
+   *
+   * From 1 second to 55 minutes.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Dissociates packages from an Amazon OpenSearch Service domain when the resource is deleted, and
+ * packages removed from its list when it is updated; waits until the service no longer lists them.
+ *
+ * | event | what happens |
+ * |---|---|
+ * | Create | check that the domain exists; no change |
+ * | Update, packages removed from packageIds | DissociatePackages for exactly those, then wait until they are gone |
+ * | Update, new domain | a replacement: checks the new domain; CloudFormation then deletes the old resource, which empties the old domain |
+ * | Update, other changes | no call |
+ * | Delete | one DissociatePackages call for every listed package still associated (others are skipped), then wait until each is gone |
+ * | Delete, domain gone | succeed at once, no call |
+ * | any wait, DISSOCIATION_FAILED | fail with the service's ErrorType and ErrorMessage |
+ */
+export class PackageDissociation extends Construct {
+  constructor(scope: Construct, id: string, props: PackageDissociationProps) {
+    super(scope, id);
+    const provider = LifecycleProvider.of(this);
+    provider.allowPackageActions(props.domain);
+    const timeoutSeconds = timeoutSecondsProperty(props.timeout);
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: PACKAGE_DISSOCIATION_TYPE,
+      serviceTimeout: serviceTimeoutFor(timeoutSeconds),
+      properties: {
+        [PropertyKey.DOMAIN_NAME]: domainNameProperty(props.domain),
+        [PropertyKey.PACKAGE_IDS]: packageIdsProperty(props.packageIds),
+        [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds,
+      },
+    });
+    dependOnDomain(resource, props.domain);
+  }
+}

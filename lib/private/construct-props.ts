@@ -1,0 +1,108 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { Construct } from 'constructs';
+import {
+  DEFAULT_TIMEOUT_SECONDS,
+  InvalidPropertyError,
+  MAX_TIMEOUT_SECONDS,
+  MIN_TIMEOUT_SECONDS,
+  checkConnectionId,
+  checkDomainName,
+  checkPackageId,
+  checkPackageIds,
+  describeValue,
+} from './contracts/properties';
+
+/**
+ * Synth-time checks of construct props, with the same rules the handler applies at deploy time.
+ * Values that are tokens are left to the handler.
+ */
+
+function synthError(error: unknown): never {
+  throw error instanceof InvalidPropertyError ? new Error(error.message) : error;
+}
+
+export function connectionIdProperty(connectionId: string): string {
+  if (!Token.isUnresolved(connectionId)) {
+    try {
+      checkConnectionId(connectionId, 'connectionId');
+    } catch (error) {
+      synthError(error);
+    }
+  }
+  return connectionId;
+}
+
+export function domainNameProperty(domain: IDomain): string {
+  const name = domain.domainName;
+  if (!Token.isUnresolved(name)) {
+    try {
+      checkDomainName(name, 'domain.domainName');
+    } catch (error) {
+      synthError(error);
+    }
+  }
+  return name;
+}
+
+export function packageIdsProperty(packageIds: string[]): string[] {
+  if (Token.isUnresolved(packageIds)) {
+    return packageIds;
+  }
+  try {
+    if (packageIds.some((id) => Token.isUnresolved(id))) {
+      if (packageIds.length === 0) checkPackageIds(packageIds, 'packageIds');
+      packageIds.forEach((id, index) => Token.isUnresolved(id) || checkPackageId(id, `packageIds[${index}]`));
+      const literals = packageIds.filter((id) => !Token.isUnresolved(id));
+      const repeated = literals.find((id, index) => literals.indexOf(id) !== index);
+      if (repeated !== undefined) {
+        throw new InvalidPropertyError(`packageIds must not repeat a package id; ${describeValue(repeated)} appears twice`);
+      }
+    } else {
+      checkPackageIds(packageIds, 'packageIds');
+    }
+  } catch (error) {
+    synthError(error);
+  }
+  return packageIds;
+}
+
+/** The timeout in whole seconds, or a token of it. */
+export function timeoutSecondsProperty(timeout: Duration | undefined): number {
+  if (timeout === undefined) {
+    return DEFAULT_TIMEOUT_SECONDS;
+  }
+  if (timeout.isUnresolved()) {
+    return timeout.toSeconds();
+  }
+  const milliseconds = timeout.toMilliseconds();
+  if (
+    milliseconds % 1000 !== 0 ||
+    milliseconds < MIN_TIMEOUT_SECONDS * 1000 ||
+    milliseconds > MAX_TIMEOUT_SECONDS * 1000
+  ) {
+    throw new Error(
+      `timeout must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} second to 55 minutes; got ${timeout.toHumanString()}`,
+    );
+  }
+  return milliseconds / 1000;
+}
+
+/**
+ * How long CloudFormation waits for the resource: its own timeout plus five minutes for the
+ * first call, the last poll and the response, so that our reason always arrives first; at most
+ * CloudFormation's own hour.
+ */
+export function serviceTimeoutFor(timeoutSeconds: number): Duration {
+  if (Token.isUnresolved(timeoutSeconds)) {
+    return Duration.hours(1);
+  }
+  return Duration.seconds(Math.min(timeoutSeconds + 5 * 60, 3600));
+}
+
+/** Makes the resource wait for the domain when both are in the same stack. */
+export function dependOnDomain(resource: Construct, domain: IDomain | undefined): void {
+  if (domain && Stack.of(domain) === Stack.of(resource)) {
+    resource.node.addDependency(domain);
+  }
+}

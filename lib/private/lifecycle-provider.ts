@@ -1,0 +1,126 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
+
+/** Where the library's build puts the bundled handler (see the `bundle` script). */
+export const HANDLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
+
+/** How often isComplete looks at the service while a resource waits. */
+export const QUERY_INTERVAL = Duration.seconds(10);
+
+/**
+ * The framework's own limit for one resource's wait. It must outlast every resource's deadline
+ * (at most 55 minutes, checked at each poll) so that our reason, which names the status we were
+ * waiting on, reaches CloudFormation instead of the framework's bare "Operation timed out".
+ */
+export const PROVIDER_TOTAL_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS + 2 * 60);
+
+/** The id of the singleton under the stack: namespaced so that no user construct can clash. */
+const SINGLETON_ID = 'CdkOpenSearchLifecycleProvider';
+
+/** Actions the connection constructs use. They have no resource type, so they need `*`. */
+export type ConnectionAction = 'es:RejectInboundConnection' | 'es:DeleteInboundConnection' | 'es:DescribeInboundConnections';
+
+/** Actions PackageDissociation uses; each supports the domain resource type. */
+const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
+
+/**
+ * The one provider per stack behind every construct of this library: two Lambda functions
+ * (onEvent and isComplete) sharing one role, wrapped by the aws-cdk-lib Provider framework, which
+ * waits through a Step Functions state machine instead of a sleeping Lambda.
+ */
+export class LifecycleProvider extends Construct {
+  /** Finds the stack's provider, or creates it. */
+  public static of(scope: Construct): LifecycleProvider {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SINGLETON_ID);
+    return existing instanceof LifecycleProvider ? existing : new LifecycleProvider(stack, SINGLETON_ID);
+  }
+
+  /** The ServiceToken of every custom resource this provider serves. */
+  public readonly serviceToken: string;
+
+  private readonly role: iam.Role;
+  private connectionStatement?: iam.PolicyStatement;
+  private packageStatement?: iam.PolicyStatement;
+  private readonly packageDomainArns = new Set<string>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    if (!fs.existsSync(path.join(HANDLER_ASSET_DIR, 'index.js'))) {
+      throw new Error(
+        `cdk-opensearch-lifecycle: the handler bundle is missing at ${HANDLER_ASSET_DIR}; run "npm run build" in the library`,
+      );
+    }
+
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-opensearch-lifecycle handlers: OpenSearch connection and package lifecycle',
+    });
+    // Written by hand instead of AWSLambdaBasicExecutionRole, which allows every log group.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
+    const handler = (name: string, entry: string) =>
+      new lambda.Function(this, name, {
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        code,
+        handler: `index.${entry}`,
+        role: this.role,
+        logGroup,
+        memorySize: 256,
+        // Each invocation makes a few calls; the SDK's own timeouts and retries end well before this.
+        timeout: Duration.minutes(2),
+        description: `cdk-opensearch-lifecycle ${entry} handler`,
+      });
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: handler('OnEventHandler', 'onEvent'),
+      isCompleteHandler: handler('IsCompleteHandler', 'isComplete'),
+      queryInterval: QUERY_INTERVAL,
+      totalTimeout: PROVIDER_TOTAL_TIMEOUT,
+    });
+    this.serviceToken = provider.serviceToken;
+  }
+
+  /**
+   * Allows the connection actions a construct needs. The service defines no resource type for
+   * them (not even the domain), so IAM accepts them only on `*`.
+   */
+  public allowConnectionActions(actions: ConnectionAction[]): void {
+    if (!this.connectionStatement) {
+      this.connectionStatement = new iam.PolicyStatement({ resources: ['*'] });
+      this.role.addToPrincipalPolicy(this.connectionStatement);
+    }
+    this.connectionStatement.addActions(...actions.filter((action) => !this.connectionStatement!.actions.includes(action)));
+  }
+
+  /** Allows the package actions on this domain only. */
+  public allowPackageActions(domain: IDomain): void {
+    if (!this.packageStatement) {
+      this.packageStatement = new iam.PolicyStatement({ actions: PACKAGE_ACTIONS });
+      this.role.addToPrincipalPolicy(this.packageStatement);
+    }
+    if (!this.packageDomainArns.has(domain.domainArn)) {
+      this.packageDomainArns.add(domain.domainArn);
+      this.packageStatement.addResources(domain.domainArn);
+    }
+  }
+}
