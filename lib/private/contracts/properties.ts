@@ -41,19 +41,19 @@ export class InvalidPropertyError extends Error {
   }
 }
 
-/** Shows a received value in an error message: quoted, and cut short if long. */
+/** Shows a received value in an error message: quoted, and cut short (with its length) if long. */
 export function describeValue(value: unknown): string {
-  let text: string;
-  if (typeof value === 'string') {
-    text = JSON.stringify(value);
-  } else if (value === undefined) {
+  if (value === undefined) {
     return 'nothing';
-  } else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
+  }
+  if (typeof value === 'string') {
+    return value.length > 60 ? `${JSON.stringify(value.slice(0, 57) + '...')} (${value.length} characters)` : JSON.stringify(value);
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

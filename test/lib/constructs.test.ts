@@ -1,0 +1,260 @@
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
+import { ENV, importedDomain, newStack, ownDomain } from './helpers';
+
+// Pinned on purpose: changing a custom resource type replaces every deployed resource.
+const REJECTION_TYPE = 'Custom::OpenSearchInboundConnectionRejection';
+const DELETION_TYPE = 'Custom::OpenSearchInboundConnectionDeletion';
+const PACKAGE_TYPE = 'Custom::OpenSearchPackageDissociation';
+
+describe('InboundConnectionRejection', () => {
+  test('maps props to template properties', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', {
+      connectionId: 'cc-pending-0001',
+      domain: importedDomain(stack, 'logs-destination'),
+      timeout: Duration.minutes(10),
+    });
+    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('CdkOpenSearchLifecycleProviderframeworkonEvent'), 'Arn'] },
+      ConnectionId: 'cc-pending-0001',
+      DomainName: 'logs-destination',
+      TimeoutSeconds: 600,
+      ServiceTimeout: '900',
+    });
+  });
+
+  test('defaults: no domain, a 30 minute timeout, CloudFormation waits 35 minutes', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, {
+      ConnectionId: 'cc-pending-0001',
+      DomainName: Match.absent(),
+      TimeoutSeconds: 1800,
+      ServiceTimeout: '2100',
+    });
+  });
+
+  test('the longest timeout leaves CloudFormation exactly its one hour', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001', timeout: Duration.minutes(55) });
+    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, { TimeoutSeconds: 3300, ServiceTimeout: '3600' });
+  });
+
+  test('exposes the connection status attribute', () => {
+    const stack = newStack();
+    const rejection = new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    expect(stack.resolve(rejection.connectionStatus)).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^Reject/), 'ConnectionStatus'],
+    });
+  });
+
+  test('accepts a connection id that is a token, leaving it to the handler', () => {
+    const stack = newStack();
+    const connectionId = new CfnParameter(stack, 'ConnectionId').valueAsString;
+    new InboundConnectionRejection(stack, 'Reject', { connectionId });
+    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, { ConnectionId: { Ref: 'ConnectionId' } });
+  });
+});
+
+describe('InboundConnectionDeletion', () => {
+  test('maps props to template properties', () => {
+    const stack = newStack();
+    new InboundConnectionDeletion(stack, 'Delete', {
+      connectionId: 'cc-active-0001',
+      domain: importedDomain(stack, 'logs-destination'),
+      timeout: Duration.seconds(1),
+    });
+    Template.fromStack(stack).hasResourceProperties(DELETION_TYPE, {
+      ConnectionId: 'cc-active-0001',
+      DomainName: 'logs-destination',
+      TimeoutSeconds: 1,
+      ServiceTimeout: '301',
+    });
+  });
+
+  test('exposes the connection status attribute', () => {
+    const stack = newStack();
+    const deletion = new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
+    expect(stack.resolve(deletion.connectionStatus)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Delete/), 'ConnectionStatus'] });
+  });
+});
+
+describe('PackageDissociation', () => {
+  test('maps props to template properties', () => {
+    const stack = newStack();
+    new PackageDissociation(stack, 'Packages', {
+      domain: importedDomain(stack, 'search-products'),
+      packageIds: ['F111111111', 'G222222222', 'pkg-0a1b2c3d'],
+    });
+    Template.fromStack(stack).hasResourceProperties(PACKAGE_TYPE, {
+      DomainName: 'search-products',
+      PackageIds: ['F111111111', 'G222222222', 'pkg-0a1b2c3d'],
+      TimeoutSeconds: 1800,
+      ServiceTimeout: '2100',
+    });
+  });
+
+  test('takes the name of a domain in the same stack from the domain resource', () => {
+    const stack = newStack();
+    const domain = ownDomain(stack);
+    new PackageDissociation(stack, 'Packages', { domain, packageIds: ['F111111111'] });
+    Template.fromStack(stack).hasResourceProperties(PACKAGE_TYPE, {
+      DomainName: { Ref: stack.getLogicalId(domain.node.defaultChild as any) },
+    });
+  });
+});
+
+describe('dependency on the domain', () => {
+  test.each([
+    ['InboundConnectionRejection', (stack: Stack, domain: any) => new InboundConnectionRejection(stack, 'R', { connectionId: 'cc-pending-0001', domain }), REJECTION_TYPE],
+    ['InboundConnectionDeletion', (stack: Stack, domain: any) => new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain }), DELETION_TYPE],
+    ['PackageDissociation', (stack: Stack, domain: any) => new PackageDissociation(stack, 'R', { domain, packageIds: ['F1'] }), PACKAGE_TYPE],
+  ])('%s depends on a domain of the same stack', (_name, make, type) => {
+    const stack = newStack();
+    const domain = ownDomain(stack);
+    make(stack, domain);
+    const domainId = stack.getLogicalId(domain.node.defaultChild as any);
+    Template.fromStack(stack).hasResource(type, { DependsOn: Match.arrayWith([domainId]) });
+  });
+
+  test('an imported domain adds no dependency', () => {
+    const stack = newStack();
+    new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain: importedDomain(stack, 'logs-destination') });
+    Template.fromStack(stack).hasResource(DELETION_TYPE, { DependsOn: Match.absent() });
+  });
+
+  test('a domain of another stack adds no resource dependency', () => {
+    const domainStack = newStack('DomainStack');
+    const domain = ownDomain(domainStack);
+    const stack = newStack('UserStack', domainStack.node.root as any);
+    new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain });
+    Template.fromStack(stack).hasResource(DELETION_TYPE, { DependsOn: Match.absent() });
+  });
+});
+
+describe('the shared provider', () => {
+  test('one provider per stack, whatever the number and kinds of constructs', () => {
+    const first = newStack('First');
+    const second = newStack('Second', first.node.root as any);
+    for (const stack of [first, second]) {
+      const domain = importedDomain(stack, 'search-products');
+      for (let i = 0; i < 3; i++) {
+        new InboundConnectionRejection(stack, `Reject${i}`, { connectionId: `cc-pending-000${i}` });
+        new InboundConnectionDeletion(stack, `Delete${i}`, { connectionId: `cc-active-000${i}` });
+        new PackageDissociation(stack, `Packages${i}`, { domain, packageIds: [`F${i}`] });
+      }
+    }
+    for (const stack of [first, second]) {
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      // onEvent + isComplete of ours, onEvent + isComplete + onTimeout of the framework.
+      template.resourceCountIs('AWS::Lambda::Function', 5);
+      template.resourceCountIs(REJECTION_TYPE, 3);
+      template.resourceCountIs(DELETION_TYPE, 3);
+      template.resourceCountIs(PACKAGE_TYPE, 3);
+      const tokens = new Set(
+        Object.values(template.toJSON().Resources as Record<string, any>)
+          .filter((resource) => resource.Type.startsWith('Custom::'))
+          .map((resource) => JSON.stringify(resource.Properties.ServiceToken)),
+      );
+      expect(tokens.size).toBe(1);
+    }
+  });
+
+  test('handlers run the bundled asset on the newest Node.js runtime', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    const template = Template.fromStack(stack);
+    for (const handler of ['index.onEvent', 'index.isComplete']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: handler,
+        Runtime: 'nodejs24.x',
+        Code: { S3Bucket: Match.anyValue(), S3Key: Match.stringLikeRegexp('\\.zip$') },
+      });
+    }
+  });
+
+  test('the waiter outlasts the longest resource timeout, polling every 10 seconds', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    const [machine] = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    // 57 minutes = 55 (the longest timeout) + 2, in 10 second polls.
+    expect(definition).toContain('\\"IntervalSeconds\\":10');
+    expect(definition).toContain('\\"MaxAttempts\\":342');
+  });
+});
+
+describe('synth-time validation', () => {
+  const make = (props: Partial<{ connectionId: string; timeout: Duration }>) => () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001', ...props });
+  };
+
+  test.each([
+    ['is too short', 'cc-short'],
+    ['is too long', `c${'a'.repeat(256)}`],
+    ['starts with a digit', '1c-pending-0001'],
+    ['has upper-case letters', 'cc-Pending-0001'],
+    ['has an underscore', 'cc_pending_0001'],
+    ['is empty', ''],
+  ])('fails when connectionId %s', (_case, connectionId) => {
+    expect(make({ connectionId })).toThrow(/^connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got ".*"( \(\d+ characters\))?$/);
+  });
+
+  test('fails when InboundConnectionDeletion gets a bad connectionId, naming it', () => {
+    const stack = newStack();
+    expect(() => new InboundConnectionDeletion(stack, 'D', { connectionId: 'Bad Id!' })).toThrow('connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got "Bad Id!"');
+  });
+
+  test.each([
+    ['is zero', Duration.seconds(0), '0 seconds'],
+    ['is under a second', Duration.millis(500), '500 millis'],
+    ['is not whole seconds', Duration.millis(1500), '1 second 500 millis'],
+    ['is over 55 minutes', Duration.minutes(56), '56 minutes'],
+    ['is an hour', Duration.hours(1), '1 hour'],
+  ])('fails when timeout %s', (_case, timeout, shown) => {
+    expect(make({ timeout })).toThrow(`timeout must be a whole number of seconds from 1 second to 55 minutes; got ${shown}`);
+  });
+
+  test.each([
+    ['is empty', [], /packageIds must name at least one package; got an empty list/],
+    ['repeats an id', ['F111', 'F111'], /packageIds must not repeat a package id; "F111" appears twice/],
+    ['has a bad id', ['F111', 'X222'], /packageIds\[1\] must be a package id like F123456789, G123456789 or pkg-0123abcd; got "X222"/],
+    ['has a pkg id with upper-case hex', ['pkg-ABC'], /packageIds\[0\] must be a package id/],
+    ['has more than 100 ids', Array.from({ length: 101 }, (_, i) => `F${i}`), /packageIds must name at most 100 packages; got 101/],
+  ])('fails when packageIds %s', (_case, packageIds, message) => {
+    const stack = newStack();
+    expect(() => new PackageDissociation(stack, 'P', { domain: importedDomain(stack, 'search-products'), packageIds })).toThrow(message);
+  });
+
+  test('fails when packageIds repeats a literal id next to a token', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Package').valueAsString;
+    expect(() => new PackageDissociation(stack, 'P', { domain: importedDomain(stack, 'search-products'), packageIds: [token, 'F1', 'F1'] })).toThrow(/"F1" appears twice/);
+  });
+
+  test('accepts package ids that are tokens', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Package').valueAsString;
+    new PackageDissociation(stack, 'P', { domain: importedDomain(stack, 'search-products'), packageIds: [token, 'F1'] });
+    Template.fromStack(stack).hasResourceProperties(PACKAGE_TYPE, { PackageIds: [{ Ref: 'Package' }, 'F1'] });
+  });
+
+  test.each([
+    ['is too short', 'ab'],
+    ['is too long', `d${'a'.repeat(28)}`],
+    ['has upper-case letters', 'Search-Products'],
+  ])('fails when the domain name %s', (_case, name) => {
+    const stack = newStack();
+    expect(() => new PackageDissociation(stack, 'P', { domain: importedDomain(stack, name), packageIds: ['F1'] })).toThrow(
+      `domain.domainName must be 3-28 characters of lower-case letters, digits and hyphens, starting with a letter; got "${name}"`,
+    );
+  });
+
+  test('the stack environment is explicit in these tests', () => {
+    expect(newStack().region).toBe(ENV.region);
+  });
+});

@@ -1,0 +1,85 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
+import { handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
+
+const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
+const arnOf = (name: string) => `arn:aws:es:us-east-1:111111111111:domain/${name}`;
+
+describe('handler permissions', () => {
+  test('InboundConnectionRejection alone: describe and reject on *, nothing else', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([
+      { Effect: 'Allow', Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection'], Resource: '*' },
+    ]);
+  });
+
+  test('InboundConnectionDeletion alone: describe, reject and delete on *, nothing else', () => {
+    const stack = newStack();
+    new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
+        Resource: '*',
+      },
+    ]);
+  });
+
+  test('PackageDissociation alone: package actions on the named domains only, once each', () => {
+    const stack = newStack();
+    const products = importedDomain(stack, 'search-products');
+    new PackageDissociation(stack, 'A', { domain: products, packageIds: ['F1'] });
+    new PackageDissociation(stack, 'B', { domain: products, packageIds: ['F2'] });
+    new PackageDissociation(stack, 'C', { domain: importedDomain(stack, 'search-logs'), packageIds: ['F3'] });
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([
+      { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: [arnOf('search-products'), arnOf('search-logs')] },
+    ]);
+  });
+
+  test('a domain of the same stack is named by its ARN attribute', () => {
+    const stack = newStack();
+    const domain = ownDomain(stack);
+    new PackageDissociation(stack, 'A', { domain, packageIds: ['F1'] });
+    const domainId = stack.getLogicalId(domain.node.defaultChild as any);
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([
+      { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: { 'Fn::GetAtt': [domainId, 'Arn'] } },
+    ]);
+  });
+
+  test('all three together: connection actions on *, package actions scoped, no es:*', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
+    new PackageDissociation(stack, 'Packages', { domain: importedDomain(stack, 'search-products'), packageIds: ['F1'] });
+    const statements = handlerStatements(Template.fromStack(stack));
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
+        Resource: '*',
+      },
+      { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: arnOf('search-products') },
+    ]);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  test('the handler role may write only to its own log group, and has no managed policy', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    const template = Template.fromStack(stack);
+    const [logGroupId] = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+          { Effect: 'Allow', Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection'], Resource: '*' },
+        ],
+      },
+    });
+    const handlerRoles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.includes('LifecycleProviderHandlerRole'));
+    expect(handlerRoles).toHaveLength(1);
+    expect(handlerRoles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
