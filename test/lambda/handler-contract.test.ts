@@ -1,0 +1,66 @@
+import { isComplete, onEvent } from '../../lambda';
+import { DELETION, PACKAGES, REJECTION, connection, event, mutations, run, seed, useEmulator } from './harness';
+
+const { emulator } = useEmulator();
+
+describe('what every handler response promises', () => {
+  test('an unknown resource type fails, naming the types this provider serves', async () => {
+    await expect(onEvent(event('Custom::Other', 'Create', {}))).rejects.toThrow(
+      'Unknown resource type "Custom::Other"; this provider serves Custom::OpenSearchInboundConnectionRejection, Custom::OpenSearchInboundConnectionDeletion, Custom::OpenSearchPackageDissociation',
+    );
+  });
+
+  test('a failure is one short line with no stack frames, even when the service says a lot', async () => {
+    seed(emulator(), { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }] });
+    emulator().failDissociation('search-products', 'F1', 'PluginInUse', `line one\nline two ${'x'.repeat(5000)}`);
+    const properties = { DomainName: 'search-products', PackageIds: ['F1'] };
+    const created = await run(event(PACKAGES, 'Create', properties));
+    const failure = await run(event(PACKAGES, 'Delete', properties, { physicalResourceId: created.physicalResourceId })).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(Error);
+    const { message, stack } = failure as Error;
+    expect(message).toMatch(/^DissociatePackages on domain search-products failed: F1: PluginInUse: line one line two x+\.\.\.$/);
+    expect(message.length).toBeLessThanOrEqual(900);
+    expect(message).not.toContain('\n');
+    expect(stack).toBe(message);
+  });
+
+  test('isComplete without a deadline is refused instead of waiting forever', async () => {
+    const request = event(REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' });
+    await expect(isComplete({ ...request, PhysicalResourceId: 'x', Task: { kind: 'reject', connectionId: 'cc-pending-0001' } })).rejects.toThrow(
+      /received no deadline/,
+    );
+  });
+
+  test('the ResponseURL never reaches the logs, through a whole lifecycle of every kind', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+    });
+    try {
+      seed(emulator(), {
+        connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE'), connection('cc-active-0001', 'ACTIVE')],
+        domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }, { packageId: 'F2' }] }],
+      });
+      const rejection = { ConnectionId: 'cc-pending-0001' };
+      const r = await run(event(REJECTION, 'Create', rejection));
+      await run(event(REJECTION, 'Delete', rejection, { physicalResourceId: r.physicalResourceId }));
+      const deletion = { ConnectionId: 'cc-active-0001' };
+      const d = await run(event(DELETION, 'Create', deletion));
+      await run(event(DELETION, 'Update', { ...deletion, TimeoutSeconds: 90 }, { physicalResourceId: d.physicalResourceId, oldProperties: deletion }));
+      await run(event(DELETION, 'Delete', deletion, { physicalResourceId: d.physicalResourceId }));
+      const packages = { DomainName: 'search-products', PackageIds: ['F1', 'F2'] };
+      const p = await run(event(PACKAGES, 'Create', packages));
+      await run(event(PACKAGES, 'Update', { ...packages, PackageIds: ['F1'] }, { physicalResourceId: p.physicalResourceId, oldProperties: packages }));
+      await run(event(PACKAGES, 'Delete', { ...packages, PackageIds: ['F1'] }, { physicalResourceId: p.physicalResourceId }));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(mutations(emulator())).toHaveLength(4);
+    expect(lines.length).toBeGreaterThan(10);
+    const logged = lines.join('\n');
+    expect(logged).toContain('RejectInboundConnection cc-pending-0001');
+    for (const secret of ['ResponseURL', 'cloudformation-custom-resource-response', 'X-Amz-Signature', 'do-not-log-me', 'test-only-secret']) {
+      expect(logged).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Drives the handlers the way the Provider framework does: onEvent once, then isComplete (with
+ * onEvent's answer merged into the event) until it says complete, against the emulator over HTTP.
+ */
+import { randomUUID } from 'crypto';
+import { isComplete, onEvent } from '../../lambda';
+import { Handover, IsCompleteEvent, ResourceEvent } from '../../lambda/lifecycle';
+import { OpenSearchEmulator, SeedConnection, Timing, World } from '../emulator';
+
+export const ACCOUNT = '111111111111';
+export const REGION = 'us-east-1';
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/HandlerTest/0a1b2c3d-0000-4000-8000-000000000000`;
+export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+
+export const REJECTION = 'Custom::OpenSearchInboundConnectionRejection';
+export const DELETION = 'Custom::OpenSearchInboundConnectionDeletion';
+export const PACKAGES = 'Custom::OpenSearchPackageDissociation';
+
+/** Starts one emulator for a test file and points the handlers' SDK client at it. */
+export function useEmulator(): { emulator: () => OpenSearchEmulator } {
+  let emulator: OpenSearchEmulator | undefined;
+  beforeAll(async () => {
+    emulator = await OpenSearchEmulator.start();
+    process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+  return {
+    emulator: () => {
+      if (!emulator) throw new Error('emulator not started');
+      return emulator;
+    },
+  };
+}
+
+/** Resets the emulator to a world and timing (0 = settles at the next read). */
+export function seed(emulator: OpenSearchEmulator, world: World, timing: Timing = {}): void {
+  emulator.reset(world, timing);
+}
+
+export const destination = { domainName: 'logs-destination' };
+export const source = { domainName: 'logs-source', ownerId: '222222222222', region: 'eu-west-1' };
+
+export function connection(connectionId: string, status: SeedConnection['status'], extra: Partial<SeedConnection> = {}): SeedConnection {
+  return { connectionId, status, source, destination, ...extra };
+}
+
+/** Properties the way CloudFormation delivers them: every scalar a string. */
+export function stringify(properties: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(properties, (_key, value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value)));
+}
+
+export interface EventOptions {
+  physicalResourceId?: string;
+  oldProperties?: Record<string, unknown>;
+  logicalResourceId?: string;
+}
+
+export function event(
+  resourceType: string,
+  requestType: ResourceEvent['RequestType'],
+  properties: Record<string, unknown>,
+  options: EventOptions = {},
+): ResourceEvent {
+  return {
+    RequestType: requestType,
+    ResourceType: resourceType,
+    LogicalResourceId: options.logicalResourceId ?? 'Resource',
+    StackId: STACK_ID,
+    RequestId: randomUUID(),
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/secret?X-Amz-Signature=do-not-log-me',
+    PhysicalResourceId: options.physicalResourceId,
+    ResourceProperties: stringify({ ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:framework', ...properties }),
+    OldResourceProperties: options.oldProperties && stringify({ ServiceToken: 'x', ...options.oldProperties }),
+  };
+}
+
+export interface Outcome {
+  handover: Handover;
+  polls: number;
+  physicalResourceId: string;
+  data: Record<string, string>;
+}
+
+/**
+ * Runs one lifecycle event to the end. Rejects with the failure the framework would report.
+ * `beforePoll` runs before each isComplete call, e.g. to change the event as time passes.
+ */
+export async function run(
+  request: ResourceEvent,
+  options: { maxPolls?: number; pollDelayMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
+): Promise<Outcome> {
+  const handover = await onEvent(request);
+  const maxPolls = options.maxPolls ?? 50;
+  for (let poll = 0; poll <= maxPolls; poll++) {
+    let pollEvent: IsCompleteEvent = { ...request, ...handover };
+    if (options.beforePoll) pollEvent = options.beforePoll(pollEvent, poll);
+    const result = await isComplete(pollEvent);
+    if (result.IsComplete) {
+      return { handover, polls: poll, physicalResourceId: handover.PhysicalResourceId, data: { ...handover.Data, ...result.Data } };
+    }
+    expect(result.Data).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, options.pollDelayMs ?? 10));
+  }
+  throw new Error(`not complete after ${maxPolls} polls`);
+}
+
+/** Moves the event's wait start and deadline back, as if `ms` had passed since onEvent. */
+export function aged(ms: number): (event: IsCompleteEvent) => IsCompleteEvent {
+  return (e) => ({ ...e, StartedAt: (e.StartedAt ?? 0) - ms, Deadline: (e.Deadline ?? 0) - ms });
+}
+
+/** The mutating calls the emulator answered, as `Operation target` strings. */
+export function mutations(emulator: OpenSearchEmulator): string[] {
+  return emulator.mutatingRequests().map((request) => {
+    const body = request.body as { DomainName?: string; PackageList?: string[] } | undefined;
+    const target = body?.PackageList ? `${body.DomainName} [${body.PackageList.join(', ')}]` : request.path.split('/')[5];
+    return `${request.operation} ${target}`;
+  });
+}
