@@ -30,7 +30,8 @@ let client: OpenSearchClient | undefined;
 function opensearch(): OpenSearchClient {
   client ??= new OpenSearchClient({
     maxAttempts: MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: REQUEST_TIMEOUT_MS },
+    // Without throwOnRequestTimeout the SDK only warns about a slow answer and keeps waiting.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
     customUserAgent: 'cdk-opensearch-lifecycle',
   });
   return client;

@@ -32,6 +32,13 @@ export type ConnectionAction = 'es:RejectInboundConnection' | 'es:DeleteInboundC
 const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
 
 /**
+ * Domains per package statement. IAM limits a role's inline policies to 10,240 characters and a
+ * managed policy to 6,144; the role moves whole statements into overflow managed policies when
+ * the inline one grows too large, so statements must stay small enough to be moved.
+ */
+const DOMAINS_PER_STATEMENT = 20;
+
+/**
  * The one provider per stack behind every construct of this library: two Lambda functions
  * (onEvent and isComplete) sharing one role, wrapped by the aws-cdk-lib Provider framework, which
  * waits through a Step Functions state machine instead of a sleeping Lambda.
@@ -50,6 +57,7 @@ export class LifecycleProvider extends Construct {
   private readonly role: iam.Role;
   private connectionStatement?: iam.PolicyStatement;
   private packageStatement?: iam.PolicyStatement;
+  private packageStatementSize = 0;
   private readonly packageDomainArns = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
@@ -114,13 +122,16 @@ export class LifecycleProvider extends Construct {
 
   /** Allows the package actions on this domain only. */
   public allowPackageActions(domain: IDomain): void {
-    if (!this.packageStatement) {
+    if (this.packageDomainArns.has(domain.domainArn)) {
+      return;
+    }
+    this.packageDomainArns.add(domain.domainArn);
+    if (!this.packageStatement || this.packageStatementSize === DOMAINS_PER_STATEMENT) {
       this.packageStatement = new iam.PolicyStatement({ actions: PACKAGE_ACTIONS });
+      this.packageStatementSize = 0;
       this.role.addToPrincipalPolicy(this.packageStatement);
     }
-    if (!this.packageDomainArns.has(domain.domainArn)) {
-      this.packageDomainArns.add(domain.domainArn);
-      this.packageStatement.addResources(domain.domainArn);
-    }
+    this.packageStatement.addResources(domain.domainArn);
+    this.packageStatementSize++;
   }
 }

@@ -1,0 +1,182 @@
+/**
+ * In-process emulator of the Amazon OpenSearch Service control plane (REST-JSON, 2021-01-01),
+ * limited to the inbound cross-cluster connection and package-association operations this
+ * library drives. Tests point the real `@aws-sdk/client-opensearch` at `endpoint`, so request
+ * signing, serialisation, retries and error decoding are the SDK's own.
+ *
+ * State changes are driven by `clock()` (a virtual clock in the runner), never by timers: each
+ * request and each inspection first applies the transitions that are due.
+ */
+import { EmulatorHttpServer, MUTATING_OPERATIONS } from './server';
+import type {
+  ConnectionView,
+  EmulatorOptions,
+  Fault,
+  FaultKind,
+  OperationName,
+  PackageView,
+  RecordedRequest,
+  SeedConnection,
+  SeedDomain,
+  Timing,
+  World,
+} from './types';
+import { WorldState } from './world';
+
+export type {
+  ConnectionView,
+  DomainPackageStatus,
+  DomainRef,
+  EmulatorOptions,
+  Fault,
+  FaultKind,
+  InboundConnectionStatusCode,
+  OperationName,
+  PackageType,
+  PackageView,
+  RecordedRequest,
+  SeedConnection,
+  SeedDomain,
+  SeedPackage,
+  Timing,
+  World,
+} from './types';
+
+const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['throttle', 'internal', 'conflict', 'in-progress', 'drop', 'slow']);
+
+export class OpenSearchEmulator {
+  /** Starts listening on 127.0.0.1; call `stop()` in `afterAll`. */
+  static async start(options: EmulatorOptions = {}): Promise<OpenSearchEmulator> {
+    const emulator = new OpenSearchEmulator(options);
+    const port = await emulator.server.listen(options.port ?? 0);
+    emulator.url = `http://127.0.0.1:${port}`;
+    return emulator;
+  }
+
+  /** `http://127.0.0.1:<port>`, for the SDK client's `endpoint`. */
+  get endpoint(): string {
+    return this.url;
+  }
+
+  /** Every request in arrival order, faulted and unauthenticated ones included. */
+  readonly requests: RecordedRequest[] = [];
+
+  private url = '';
+  private readonly clock: () => number;
+  private readonly world: WorldState;
+  private readonly server: EmulatorHttpServer;
+  private faults: Fault[] = [];
+  private handled = new WeakSet<RecordedRequest>();
+
+  private constructor(options: EmulatorOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.world = new WorldState(this.clock);
+    this.world.reset(options.world, options.timing);
+    this.server = new EmulatorHttpServer({
+      world: this.world,
+      clock: () => this.clock(),
+      takeFault: (operation) => this.takeFault(operation),
+      record: (request) => this.requests.push(request),
+      markHandled: (request) => this.handled.add(request),
+    });
+  }
+
+  /**
+   * Replaces all state, the timing (omitted = all 0), faults, registered failures and the request
+   * log. Slow requests still waiting are abandoned (their connections are cut) and never handled.
+   */
+  reset(world?: World, timing?: Timing): void {
+    this.server.cancelDelayed();
+    this.world.reset(world, timing);
+    this.faults = [];
+    this.clearRequests();
+  }
+
+  /**
+   * Merges into the current timing (keys left out are unchanged) and also applies to transitions
+   * already in flight (see `Timing`), so `setTiming({ rejectMs: 0 })` releases frozen rejections only.
+   */
+  setTiming(timing: Timing): void {
+    this.world.setTiming(timing);
+  }
+
+  injectFault(fault: Fault): void {
+    if (!FAULT_KINDS.has(fault.kind)) throw new TypeError(`Unknown fault kind '${String(fault.kind)}'`);
+    if (typeof fault.times !== 'number' || !(fault.times > 0)) {
+      throw new TypeError(`Fault times must be > 0 (Infinity allowed), got ${String(fault.times)}`);
+    }
+    // Copied so the countdown cannot leak into, or be changed through, the caller's object.
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** The next dissociation of that package that settles ends DISSOCIATION_FAILED with these details. */
+  failDissociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
+    this.world.failDissociation(domainName, packageId, errorType, errorMessage);
+  }
+
+  /** Throws if the domain does not exist, since that is a mistake in the test. */
+  setProcessing(domainName: string, processing: boolean): void {
+    this.world.setProcessing(domainName, processing);
+  }
+
+  /** Throws on a duplicate connection id. */
+  addConnection(c: SeedConnection): void {
+    this.world.addConnection(c);
+  }
+
+  /** Throws on a duplicate domain name. */
+  addDomain(d: SeedDomain): void {
+    this.world.addDomain(d);
+  }
+
+  /** Drops the domain and its package associations; connections naming it stay. No-op if absent. */
+  removeDomain(name: string): void {
+    this.world.removeDomain(name);
+  }
+
+  connection(connectionId: string): ConnectionView | undefined {
+    return this.world.connection(connectionId);
+  }
+
+  /** undefined = no such domain. */
+  packages(domainName: string): PackageView[] | undefined {
+    return this.world.packages(domainName);
+  }
+
+  /**
+   * Reject/Delete/Accept/Dissociate/Associate requests that reached state handling, whatever
+   * their status. Requests short-circuited by a fault are excluded; 'slow' ones are included
+   * once they have been handled, because they do change state.
+   */
+  mutatingRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => MUTATING_OPERATIONS.has(r.operation) && this.handled.has(r));
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+    this.handled = new WeakSet();
+  }
+
+  /** The state after due transitions, with every default filled in, for before/after comparisons. */
+  snapshot(): World {
+    return this.world.snapshot();
+  }
+
+  /** Closes the server and destroys every socket, keep-alive ones included; pending slow answers are dropped. */
+  stop(): Promise<void> {
+    return this.server.close();
+  }
+
+  private takeFault(operation: OperationName): Fault | undefined {
+    const index = this.faults.findIndex((f) => f.operation === operation || f.operation === '*');
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    fault.times -= 1;
+    if (fault.times <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+}

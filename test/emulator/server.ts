@@ -1,0 +1,281 @@
+/**
+ * The HTTP face of the emulator: routing by method + path exactly as the SDK's operation table
+ * sends them, the SigV4 presence check, fault injection, the request log, and error encoding the
+ * way the rest-json protocol reads it back (status code + `x-amzn-errortype` + `{message}`).
+ */
+import { randomUUID } from 'crypto';
+import * as http from 'http';
+import type { AddressInfo, Socket } from 'net';
+import type { Fault, FaultKind, OperationName, RecordedRequest } from './types';
+import { IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
+
+type Json = Record<string, unknown>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  operation: OperationName;
+  handle: (world: WorldState, labels: string[], body: unknown, query: Record<string, string>) => Json;
+}
+
+const ROUTES: Route[] = [
+  {
+    method: 'POST',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/search$/,
+    operation: 'DescribeInboundConnections',
+    handle: (w, _labels, body) => w.describeInboundConnections(body),
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/([^/]+)\/reject$/,
+    operation: 'RejectInboundConnection',
+    handle: (w, [id]) => w.rejectInboundConnection(id),
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/([^/]+)\/accept$/,
+    operation: 'AcceptInboundConnection',
+    handle: (w, [id]) => w.acceptInboundConnection(id),
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/([^/]+)$/,
+    operation: 'DeleteInboundConnection',
+    handle: (w, [id]) => w.deleteInboundConnection(id),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/2021-01-01\/packages\/dissociateMultiple$/,
+    operation: 'DissociatePackages',
+    handle: (w, _labels, body) => w.dissociatePackages(body),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/2021-01-01\/packages\/associateMultiple$/,
+    operation: 'AssociatePackages',
+    handle: (w, _labels, body) => w.associatePackages(body),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2021-01-01\/domain\/([^/]+)\/packages$/,
+    operation: 'ListPackagesForDomain',
+    handle: (w, [name], _body, query) => w.listPackagesForDomain(name, query),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2021-01-01\/opensearch\/domain\/([^/]+)$/,
+    operation: 'DescribeDomain',
+    handle: (w, [name]) => w.describeDomain(name),
+  },
+];
+
+export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
+  'RejectInboundConnection',
+  'DeleteInboundConnection',
+  'AcceptInboundConnection',
+  'DissociatePackages',
+  'AssociatePackages',
+]);
+
+const DEFAULT_SLOW_MS = 1000;
+
+/** What the front end needs from the emulator that owns it. */
+export interface Backend {
+  readonly world: WorldState;
+  clock(): number;
+  /** Returns the fault that hits this request (already counted down), if any. */
+  takeFault(operation: OperationName): Fault | undefined;
+  record(request: RecordedRequest): void;
+  /** The request got past faults into state handling (used by `mutatingRequests()`). */
+  markHandled(request: RecordedRequest): void;
+}
+
+function faultError(kind: FaultKind): ServiceError | undefined {
+  switch (kind) {
+    case 'throttle':
+      return new ServiceError('ThrottlingException', 429, 'Rate exceeded');
+    case 'internal':
+      return new ServiceError('InternalException', 500, 'Internal failure. Please try your request again.');
+    case 'conflict':
+      return new ServiceError('ConflictException', 409, 'A conflicting operation is currently in progress on this resource.');
+    case 'in-progress':
+      return new ServiceError('ValidationException', 400, IN_PROGRESS_MESSAGE);
+    default:
+      return undefined;
+  }
+}
+
+export class EmulatorHttpServer {
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  /** Slow requests waiting to be handled, with the response each one will get. */
+  private readonly delayed = new Map<NodeJS.Timeout, http.ServerResponse>();
+  private closing?: Promise<void>;
+
+  constructor(private readonly backend: Backend) {
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    // The SDK keeps connections alive; tracking them is what lets stop() end promptly.
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /**
+   * Abandons every slow request not yet handled, cutting its connection: otherwise a request
+   * from a previous test would land in the world the next test has just seeded.
+   */
+  cancelDelayed(): void {
+    for (const [timer, res] of this.delayed) {
+      clearTimeout(timer);
+      res.socket?.destroy();
+    }
+    this.delayed.clear();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.cancelDelayed();
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+      this.sockets.clear();
+    });
+    return this.closing;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => this.dispatch(req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => req.socket.destroy());
+  }
+
+  private dispatch(req: http.IncomingMessage, res: http.ServerResponse, text: string): void {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const query = Object.fromEntries(url.searchParams.entries());
+    let match: { route: Route; labels: string[] } | undefined;
+    for (const route of ROUTES) {
+      const m = route.method === method ? route.pattern.exec(url.pathname) : null;
+      if (m) {
+        match = { route, labels: m.slice(1) };
+        break;
+      }
+    }
+
+    let body: unknown;
+    let bodyError: ServiceError | undefined;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+        bodyError = new ServiceError('SerializationException', 400, 'Request body is not valid JSON');
+      }
+    }
+
+    const record: RecordedRequest = {
+      operation: match?.route.operation ?? 'Unknown',
+      method,
+      path: url.pathname,
+      ...(Object.keys(query).length > 0 ? { query } : {}),
+      body,
+      status: 0,
+      at: this.backend.clock(),
+    };
+    this.backend.record(record);
+
+    // Only presence and scheme are checked: the point is to prove a SigV4-signing client is
+    // talking, not to verify signatures against credentials the emulator cannot know.
+    const authorization = req.headers.authorization;
+    if (typeof authorization !== 'string' || !authorization.startsWith('AWS4-HMAC-SHA256')) {
+      this.sendError(res, record, new ServiceError('MissingAuthenticationTokenException', 403, 'Missing Authentication Token'));
+      return;
+    }
+    if (!match) {
+      this.sendError(res, record, new ServiceError('UnknownOperationException', 404, `No operation matches ${method} ${url.pathname}`));
+      return;
+    }
+    const { route, labels } = match;
+
+    const fault = this.backend.takeFault(route.operation);
+    if (fault) {
+      record.fault = fault.kind;
+      if (fault.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'slow') {
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          this.handle(res, record, route, labels, body, bodyError, query);
+        }, fault.delayMs ?? DEFAULT_SLOW_MS);
+        this.delayed.set(timer, res);
+        return;
+      }
+      this.sendError(res, record, faultError(fault.kind)!);
+      return;
+    }
+    this.handle(res, record, route, labels, body, bodyError, query);
+  }
+
+  private handle(
+    res: http.ServerResponse,
+    record: RecordedRequest,
+    route: Route,
+    labels: string[],
+    body: unknown,
+    bodyError: ServiceError | undefined,
+    query: Record<string, string>,
+  ): void {
+    this.backend.markHandled(record);
+    try {
+      if (bodyError) throw bodyError;
+      let decoded: string[];
+      try {
+        decoded = labels.map((label) => decodeURIComponent(label));
+      } catch {
+        throw new ServiceError('ValidationException', 400, 'Malformed percent-encoding in the request path');
+      }
+      this.send(res, record, 200, route.handle(this.backend.world, decoded, body, query));
+    } catch (err) {
+      if (err instanceof ServiceError) {
+        this.sendError(res, record, err);
+      } else {
+        // An emulator bug must fail the test run loudly rather than look like a service answer.
+        const message = err instanceof Error ? err.stack ?? err.message : String(err);
+        this.sendError(res, record, new ServiceError('InternalException', 500, `Emulator bug: ${message}`));
+      }
+    }
+  }
+
+  private sendError(res: http.ServerResponse, record: RecordedRequest, err: ServiceError): void {
+    record.errorType = err.errorType;
+    this.send(res, record, err.statusCode, { message: err.message }, err.errorType);
+  }
+
+  private send(res: http.ServerResponse, record: RecordedRequest, status: number, payload: Json, errorType?: string): void {
+    record.status = status;
+    // A slow answer may find that the client gave up; the state change still counts, like on AWS.
+    if (res.destroyed || res.socket?.destroyed) return;
+    const text = JSON.stringify(payload);
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': randomUUID(),
+    };
+    if (errorType) headers['x-amzn-errortype'] = errorType;
+    res.writeHead(status, headers);
+    res.end(text);
+  }
+}

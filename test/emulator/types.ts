@@ -1,0 +1,160 @@
+/**
+ * Public types of the OpenSearch control-plane emulator. Kept apart from the implementation so
+ * that test helpers can import the shapes without pulling in `http`.
+ */
+
+export type InboundConnectionStatusCode =
+  | 'PENDING_ACCEPTANCE'
+  | 'APPROVED'
+  | 'PROVISIONING'
+  | 'ACTIVE'
+  | 'REJECTING'
+  | 'REJECTED'
+  | 'DELETING'
+  | 'DELETED';
+
+export type DomainPackageStatus = 'ASSOCIATING' | 'ASSOCIATION_FAILED' | 'ACTIVE' | 'DISSOCIATING' | 'DISSOCIATION_FAILED';
+
+export type PackageType = 'TXT-DICTIONARY' | 'ZIP-PLUGIN' | 'PACKAGE-LICENSE' | 'PACKAGE-CONFIG';
+
+export interface DomainRef {
+  domainName: string;
+  /** @default '111111111111' */
+  ownerId?: string;
+  /** @default 'us-east-1' */
+  region?: string;
+}
+
+export interface SeedConnection {
+  connectionId: string;
+  /**
+   * A transient status (APPROVED, PROVISIONING, REJECTING, DELETING) behaves as if the operation
+   * had started at seed time: it settles after the matching `Timing` delay.
+   */
+  status: InboundConnectionStatusCode;
+  /** The domain that created the outbound side; `LocalDomainInfo` of the inbound connection. */
+  source: DomainRef;
+  /** The domain whose owner accepts, rejects or deletes; `RemoteDomainInfo` of the inbound connection. */
+  destination: DomainRef;
+  /**
+   * Eventual consistency: the first N DescribeInboundConnections calls that would otherwise return
+   * this connection do not return it.
+   */
+  hiddenForReads?: number;
+}
+
+export interface SeedPackage {
+  packageId: string;
+  /** @default - `package-<packageId>` */
+  packageName?: string;
+  /** @default - 'TXT-DICTIONARY' for `F…` ids, 'ZIP-PLUGIN' otherwise */
+  packageType?: PackageType;
+  /**
+   * ASSOCIATING and DISSOCIATING behave as if the operation had started at seed time.
+   * @default 'ACTIVE'
+   */
+  status?: DomainPackageStatus;
+  /** `ErrorDetails.ErrorType`, only meaningful for a *_FAILED status. */
+  errorType?: string;
+  /** `ErrorDetails.ErrorMessage`, only meaningful for a *_FAILED status. */
+  errorMessage?: string;
+}
+
+export interface SeedDomain extends DomainRef {
+  packages?: SeedPackage[];
+  /** A configuration change (blue/green) is running: package operations are refused. */
+  processing?: boolean;
+}
+
+export interface World {
+  domains?: SeedDomain[];
+  connections?: SeedConnection[];
+}
+
+/**
+ * How long each transient state lasts, in milliseconds of `clock()`.
+ * 0 (the default) = settles at the next read; Infinity = never settles.
+ * Delays are read when a transition is checked, not when it starts, so `setTiming` also
+ * speeds up or releases transitions already in flight (e.g. Infinity, then 0).
+ */
+export interface Timing {
+  rejectMs?: number;
+  deleteMs?: number;
+  /** APPROVED → PROVISIONING at half of it, ACTIVE at all of it. */
+  acceptMs?: number;
+  dissociateMs?: number;
+  associateMs?: number;
+}
+
+export type OperationName =
+  | 'DescribeInboundConnections'
+  | 'RejectInboundConnection'
+  | 'DeleteInboundConnection'
+  | 'AcceptInboundConnection'
+  | 'DissociatePackages'
+  | 'AssociatePackages'
+  | 'ListPackagesForDomain'
+  | 'DescribeDomain';
+
+export type FaultKind =
+  /** 429 ThrottlingException "Rate exceeded" */
+  | 'throttle'
+  /** 500 InternalException */
+  | 'internal'
+  /** 409 ConflictException */
+  | 'conflict'
+  /** 400 ValidationException "A change/update is in progress..." */
+  | 'in-progress'
+  /** the socket is destroyed, no response at all */
+  | 'drop'
+  /** wait `delayMs`, then handle the request normally (state changes do happen) */
+  | 'slow';
+
+export interface Fault {
+  operation: OperationName | '*';
+  kind: FaultKind;
+  /** How many matching requests it hits; Infinity allowed. */
+  times: number;
+  /** Only for 'slow'. @default 1000 */
+  delayMs?: number;
+}
+
+export interface RecordedRequest {
+  operation: OperationName | 'Unknown';
+  method: string;
+  /** The URL path as sent (still percent-encoded), without the query string. */
+  path: string;
+  /** Decoded query parameters, present only when the request had any. */
+  query?: Record<string, string>;
+  /** Parsed JSON body; the raw text if it was not JSON; undefined when empty. */
+  body: unknown;
+  /** The HTTP status answered; 0 while a slow request is pending and for a dropped one. */
+  status: number;
+  errorType?: string;
+  fault?: FaultKind;
+  /** `clock()` when the request arrived. */
+  at: number;
+}
+
+export interface EmulatorOptions {
+  world?: World;
+  timing?: Timing;
+  /** @default Date.now */
+  clock?: () => number;
+  /** @default 0 - any free port */
+  port?: number;
+}
+
+export interface ConnectionView {
+  connectionId: string;
+  status: InboundConnectionStatusCode;
+  source: DomainRef;
+  destination: DomainRef;
+}
+
+export interface PackageView {
+  packageId: string;
+  status: DomainPackageStatus;
+  errorType?: string;
+  errorMessage?: string;
+}
