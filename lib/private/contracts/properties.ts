@@ -135,8 +135,11 @@ export function asPropertyBag(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** An optional property: absent or empty string means "not given". */
+/**
+ * An optional property: only absence means "not given". An empty string is checked like any
+ * value, so that a token resolving to "" cannot silently switch a safety check off.
+ */
 export function optional<T>(bag: Record<string, unknown>, key: string, check: (value: unknown, label: string) => T): T | undefined {
   const value = bag[key];
-  return value === undefined || value === '' ? undefined : check(value, key);
+  return value === undefined ? undefined : check(value, key);
 }
