@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -21,6 +21,11 @@ export const QUERY_INTERVAL = Duration.seconds(10);
  * waiting on, reaches CloudFormation instead of the framework's bare "Operation timed out".
  */
 export const PROVIDER_TOTAL_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS + 2 * 60);
+
+/** The framework's own functions, which its state machine and onEvent function invoke. */
+function frameworkFunctions(provider: cr.Provider): lambda.IFunction[] {
+  return provider.node.findAll().filter((child): child is lambda.Function => child instanceof lambda.Function);
+}
 
 /** The id of the singleton under the stack: namespaced so that no user construct can clash. */
 const SINGLETON_ID = 'CdkOpenSearchLifecycleProvider';
@@ -99,13 +104,44 @@ export class LifecycleProvider extends Construct {
         description: `cdk-opensearch-lifecycle ${entry} handler`,
       });
 
+    const onEventHandler = handler('OnEventHandler', 'onEvent');
+    const isCompleteHandler = handler('IsCompleteHandler', 'isComplete');
     const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: handler('OnEventHandler', 'onEvent'),
-      isCompleteHandler: handler('IsCompleteHandler', 'isComplete'),
+      onEventHandler,
+      isCompleteHandler,
       queryInterval: QUERY_INTERVAL,
       totalTimeout: PROVIDER_TOTAL_TIMEOUT,
     });
     this.serviceToken = provider.serviceToken;
+    this.acknowledgeNagFindings([onEventHandler, isCompleteHandler, ...frameworkFunctions(provider)]);
+  }
+
+  /**
+   * The AwsSolutions (cdk-nag) findings this provider cannot avoid, each acknowledged with its
+   * reason, finding by finding, so that any other finding still shows.
+   */
+  private acknowledgeNagFindings(invokedFunctions: lambda.IFunction[]): void {
+    const acknowledge = (id: string, reason: string) => Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
+    acknowledge(
+      'IAM5[Resource::*]',
+      'es:RejectInboundConnection, es:DeleteInboundConnection and es:DescribeInboundConnections have no resource type; IAM accepts them only on *.',
+    );
+    for (const fn of invokedFunctions) {
+      const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
+      acknowledge(
+        `IAM5[Resource::<${logicalId}.Arn>:*]`,
+        'The Provider framework may invoke any version of the function it calls; the grant names that one function.',
+      );
+    }
+    acknowledge(
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'Roles of the aws-cdk-lib Provider framework functions, which only write their own logs; not configurable.',
+    );
+    acknowledge(
+      'SF1',
+      'The waiter state machine of the Provider framework: its execution input holds the presigned ResponseURL, so it is not logged; every call is logged by the handlers.',
+    );
+    acknowledge('SF2', 'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight.');
   }
 
   /**
