@@ -1,0 +1,65 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import { OpenSearchEmulator } from '../emulator';
+import { PACKAGES, STACK_ID } from './harness';
+
+const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js');
+const run = promisify(execFile);
+
+// The Lambda runs the bundle, not the sources: check what `npm run build` produced.
+describe('the handler bundle', () => {
+  test('carries its own pinned OpenSearch client, including DissociatePackages', () => {
+    const code = fs.readFileSync(BUNDLE, 'utf8');
+    expect(code.includes('/2021-01-01/packages/dissociateMultiple')).toBe(true);
+    const pinned = JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-opensearch/package.json'), 'utf8')).version;
+    expect(pinned).toBe('3.1138.0');
+  });
+
+  test('runs alone, away from any node_modules, in a fresh node process against the emulator', async () => {
+    // A copy outside the repository: any require of a package the bundle does not carry would fail.
+    const alone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'index.js');
+    fs.copyFileSync(BUNDLE, alone);
+    const emulator = await OpenSearchEmulator.start({
+      world: { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }] },
+    });
+    try {
+      const event = {
+        RequestType: 'Delete',
+        ResourceType: PACKAGES,
+        LogicalResourceId: 'Resource',
+        StackId: STACK_ID,
+        RequestId: 'r',
+        ResourceProperties: { DomainName: 'search-products', PackageIds: ['F1'], TimeoutSeconds: '60' },
+      };
+      const script = `
+        const handler = require(${JSON.stringify(alone)});
+        const event = ${JSON.stringify(event)};
+        (async () => {
+          const create = await handler.onEvent({ ...event, RequestType: 'Create' });
+          const handover = await handler.onEvent({ ...event, PhysicalResourceId: create.PhysicalResourceId });
+          let result = { IsComplete: false };
+          for (let i = 0; i < 20 && !result.IsComplete; i++) result = await handler.isComplete({ ...event, ...handover });
+          process.stdout.write(JSON.stringify(result));
+        })();`;
+      const { stdout } = await run(process.execPath, ['-e', script], {
+        cwd: path.dirname(alone),
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_ENDPOINT_URL_OPENSEARCH: emulator.endpoint,
+          NODE_NO_WARNINGS: '1',
+        },
+      });
+      expect(stdout.trim().split('\n').pop()).toBe('{"IsComplete":true}');
+      expect(emulator.packages('search-products')).toEqual([]);
+      expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['DissociatePackages']);
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
