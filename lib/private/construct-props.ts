@@ -88,16 +88,19 @@ export function timeoutSecondsProperty(timeout: Duration | undefined): number {
   return milliseconds / 1000;
 }
 
+/** What CloudFormation's wait adds to the resource's own timeout: the first call, the last poll, the response. */
+const SERVICE_TIMEOUT_MARGIN_SECONDS = 3 * 60;
+
 /**
- * How long CloudFormation waits for the resource: its own timeout plus five minutes for the
- * first call, the last poll and the response, so that our reason always arrives first; at most
- * CloudFormation's own hour.
+ * How long CloudFormation waits for the resource: its own timeout plus a margin, so that our
+ * reason (which names the status we waited on) always arrives first. Even for the longest timeout
+ * this stays under CloudFormation's default hour, and above the provider's own limit.
  */
 export function serviceTimeoutFor(timeoutSeconds: number): Duration {
   if (Token.isUnresolved(timeoutSeconds)) {
-    return Duration.hours(1);
+    return Duration.seconds(MAX_TIMEOUT_SECONDS + SERVICE_TIMEOUT_MARGIN_SECONDS);
   }
-  return Duration.seconds(Math.min(timeoutSeconds + 5 * 60, 3600));
+  return Duration.seconds(timeoutSeconds + SERVICE_TIMEOUT_MARGIN_SECONDS);
 }
 
 /** Makes the resource wait for the domain when both are in the same stack. */

@@ -21,25 +21,25 @@ describe('InboundConnectionRejection', () => {
       ConnectionId: 'cc-pending-0001',
       DomainName: 'logs-destination',
       TimeoutSeconds: 600,
-      ServiceTimeout: '900',
+      ServiceTimeout: '780',
     });
   });
 
-  test('defaults: no domain, a 30 minute timeout, CloudFormation waits 35 minutes', () => {
+  test('defaults: no domain, a 30 minute timeout, CloudFormation waits 33 minutes', () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
     Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, {
       ConnectionId: 'cc-pending-0001',
       DomainName: Match.absent(),
       TimeoutSeconds: 1800,
-      ServiceTimeout: '2100',
+      ServiceTimeout: '1980',
     });
   });
 
-  test('the longest timeout leaves CloudFormation exactly its one hour', () => {
+  test('the longest timeout: CloudFormation waits 58 minutes, past the provider\'s 57, under its default hour', () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001', timeout: Duration.minutes(55) });
-    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, { TimeoutSeconds: 3300, ServiceTimeout: '3600' });
+    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, { TimeoutSeconds: 3300, ServiceTimeout: '3480' });
   });
 
   test('exposes the connection status attribute', () => {
@@ -70,7 +70,7 @@ describe('InboundConnectionDeletion', () => {
       ConnectionId: 'cc-active-0001',
       DomainName: 'logs-destination',
       TimeoutSeconds: 1,
-      ServiceTimeout: '301',
+      ServiceTimeout: '181',
     });
   });
 
@@ -92,7 +92,7 @@ describe('PackageDissociation', () => {
       DomainName: 'search-products',
       PackageIds: ['F111111111', 'G222222222', 'pkg-0a1b2c3d'],
       TimeoutSeconds: 1800,
-      ServiceTimeout: '2100',
+      ServiceTimeout: '1980',
     });
   });
 

@@ -6,13 +6,13 @@ import { newStack } from './helpers';
 
 // Values only known at deploy time pass synth unchecked; the handler checks them (see test/lambda/bad-input.test.ts).
 describe('unresolved tokens at synth', () => {
-  test('a timeout from a parameter passes through, and CloudFormation gets its full hour', () => {
+  test('a timeout from a parameter passes through, and CloudFormation waits as for the longest timeout', () => {
     const stack = newStack();
     const seconds = new CfnParameter(stack, 'TimeoutSeconds', { type: 'Number' }).valueAsNumber;
     new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001', timeout: Duration.seconds(seconds) });
     Template.fromStack(stack).hasResourceProperties('Custom::OpenSearchInboundConnectionDeletion', {
       TimeoutSeconds: { Ref: 'TimeoutSeconds' },
-      ServiceTimeout: '3600',
+      ServiceTimeout: '3480',
     });
   });
 

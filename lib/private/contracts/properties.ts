@@ -21,8 +21,8 @@ export const DEFAULT_TIMEOUT_SECONDS = 30 * 60;
 /** Shortest timeout accepted. */
 export const MIN_TIMEOUT_SECONDS = 1;
 /**
- * Longest timeout accepted. CloudFormation gives a custom resource at most one hour; five minutes
- * are kept for the first call, the last poll and the response.
+ * Longest timeout accepted. CloudFormation gives a custom resource at most one hour; the rest is
+ * kept for the provider's own limit and the response, which must come after our own reason.
  */
 export const MAX_TIMEOUT_SECONDS = 55 * 60;
 /** At most this many packages per resource; a domain holds at most 20 plugins. */
