@@ -7,7 +7,7 @@ import { inboundConnectionRejection } from './inbound-connection-rejection';
 import { Handover, IsCompleteEvent, ResourceEvent, ResourceFailure, ResourceKind, handleEvent, handleIsComplete } from './lifecycle';
 import { packageDissociation } from './package-dissociation';
 
-const KINDS: ReadonlyArray<ResourceKind<any>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];
+const KINDS: ReadonlyArray<ResourceKind<unknown>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {
   const kind = KINDS.find((candidate) => candidate.resourceType === event?.ResourceType);

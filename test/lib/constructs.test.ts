@@ -1,5 +1,6 @@
-import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
 import { ENV, importedDomain, newStack, ownDomain } from './helpers';
 
@@ -101,21 +102,21 @@ describe('PackageDissociation', () => {
     const domain = ownDomain(stack);
     new PackageDissociation(stack, 'Packages', { domain, packageIds: ['F111111111'] });
     Template.fromStack(stack).hasResourceProperties(PACKAGE_TYPE, {
-      DomainName: { Ref: stack.getLogicalId(domain.node.defaultChild as any) },
+      DomainName: { Ref: stack.getLogicalId(domain.node.defaultChild as CfnElement) },
     });
   });
 });
 
 describe('dependency on the domain', () => {
   test.each([
-    ['InboundConnectionRejection', (stack: Stack, domain: any) => new InboundConnectionRejection(stack, 'R', { connectionId: 'cc-pending-0001', domain }), REJECTION_TYPE],
-    ['InboundConnectionDeletion', (stack: Stack, domain: any) => new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain }), DELETION_TYPE],
-    ['PackageDissociation', (stack: Stack, domain: any) => new PackageDissociation(stack, 'R', { domain, packageIds: ['F1'] }), PACKAGE_TYPE],
+    ['InboundConnectionRejection', (stack: Stack, domain: IDomain) => new InboundConnectionRejection(stack, 'R', { connectionId: 'cc-pending-0001', domain }), REJECTION_TYPE],
+    ['InboundConnectionDeletion', (stack: Stack, domain: IDomain) => new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain }), DELETION_TYPE],
+    ['PackageDissociation', (stack: Stack, domain: IDomain) => new PackageDissociation(stack, 'R', { domain, packageIds: ['F1'] }), PACKAGE_TYPE],
   ])('%s depends on a domain of the same stack', (_name, make, type) => {
     const stack = newStack();
     const domain = ownDomain(stack);
     make(stack, domain);
-    const domainId = stack.getLogicalId(domain.node.defaultChild as any);
+    const domainId = stack.getLogicalId(domain.node.defaultChild as CfnElement);
     Template.fromStack(stack).hasResource(type, { DependsOn: Match.arrayWith([domainId]) });
   });
 
@@ -128,7 +129,7 @@ describe('dependency on the domain', () => {
   test('a domain of another stack adds no resource dependency', () => {
     const domainStack = newStack('DomainStack');
     const domain = ownDomain(domainStack);
-    const stack = newStack('UserStack', domainStack.node.root as any);
+    const stack = newStack('UserStack', domainStack.node.root as App);
     new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain });
     Template.fromStack(stack).hasResource(DELETION_TYPE, { DependsOn: Match.absent() });
   });
@@ -137,7 +138,7 @@ describe('dependency on the domain', () => {
 describe('the shared provider', () => {
   test('one provider per stack, whatever the number and kinds of constructs', () => {
     const first = newStack('First');
-    const second = newStack('Second', first.node.root as any);
+    const second = newStack('Second', first.node.root as App);
     for (const stack of [first, second]) {
       const domain = importedDomain(stack, 'search-products');
       for (let i = 0; i < 3; i++) {
@@ -155,7 +156,7 @@ describe('the shared provider', () => {
       template.resourceCountIs(DELETION_TYPE, 3);
       template.resourceCountIs(PACKAGE_TYPE, 3);
       const tokens = new Set(
-        Object.values(template.toJSON().Resources as Record<string, any>)
+        Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>)
           .filter((resource) => resource.Type.startsWith('Custom::'))
           .map((resource) => JSON.stringify(resource.Properties.ServiceToken)),
       );

@@ -1,3 +1,4 @@
+import { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
 import { handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
@@ -41,7 +42,7 @@ describe('handler permissions', () => {
     const stack = newStack();
     const domain = ownDomain(stack);
     new PackageDissociation(stack, 'A', { domain, packageIds: ['F1'] });
-    const domainId = stack.getLogicalId(domain.node.defaultChild as any);
+    const domainId = stack.getLogicalId(domain.node.defaultChild as CfnElement);
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
       { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: { 'Fn::GetAtt': [domainId, 'Arn'] } },
     ]);

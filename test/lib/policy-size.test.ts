@@ -22,7 +22,8 @@ test('200 PackageDissociation resources on 200 domains stay within IAM policy si
   }
   const template = Template.fromStack(stack);
   const [roleId] = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.includes('LifecycleProviderHandlerRole'));
-  const attached = (resource: { [key: string]: any }) => JSON.stringify(resource.Properties.Roles) === JSON.stringify([{ Ref: roleId }]);
+  const attached = (resource: Record<string, unknown>) =>
+    JSON.stringify((resource.Properties as { Roles?: unknown }).Roles) === JSON.stringify([{ Ref: roleId }]);
 
   const inline = Object.values(template.findResources('AWS::IAM::Policy')).filter(attached);
   const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter(attached);

@@ -33,7 +33,7 @@ describe('unresolved tokens at synth', () => {
     });
     new PackageDissociation(stack, 'P', { domain, packageIds: ['F1'] });
     const template = Template.fromStack(stack).toJSON();
-    const [resource] = Object.values(template.Resources as Record<string, any>).filter((r) => r.Type === 'Custom::OpenSearchPackageDissociation');
+    const [resource] = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter((r) => r.Type === 'Custom::OpenSearchPackageDissociation');
     expect(JSON.stringify(resource.Properties.DomainName)).toContain('DomainName');
   });
 });

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * Integration test (CDK convention: `integ-runner`, `@aws-cdk/integ-tests-alpha`).
+ *
+ * The stack under test has the example app's shape: two domains made elsewhere, a rejection of a
+ * pending connection, a deletion of an active connection and a dissociation of packages. Then the
+ * assertions, in order:
+ *   1. the pending connection is REJECTED (InboundConnectionRejection acts on Create);
+ *   2. the stack under test is deleted (InboundConnectionDeletion and PackageDissociation act on
+ *      Delete; CloudFormation runs them before it removes the shared provider);
+ *   3. the active connection ends DELETED (or REJECTED, had it still been pending);
+ *   4. no package is associated with the package domain any more.
+ *
+ * Nothing here runs offline except synthesis: `npm run integ:snapshot` writes the snapshot next to
+ * this file and test/package/integ-snapshot.test.ts checks that it is current. The README
+ * ("Integration test against a real account") says how to deploy it and what it needs.
+ *
+ * Settings come from context (`-c key=value`), else from the environment, else a default that is
+ * only good for synthesis:
+ *
+ * | context | environment | default |
+ * |---|---|---|
+ * | destinationDomain | INTEG_DESTINATION_DOMAIN | logs-destination |
+ * | pendingConnectionId | INTEG_PENDING_CONNECTION_ID | cc-pending-0001 |
+ * | activeConnectionId | INTEG_ACTIVE_CONNECTION_ID | cc-active-0001 |
+ * | packageDomain | INTEG_PACKAGE_DOMAIN | search-products |
+ * | packageIds (comma-separated) | INTEG_PACKAGE_IDS | F111111111,pkg-0a1b2c3d |
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../lib';
+
+const app = new App();
+
+function setting(contextKey: string, envKey: string, fallback: string): string {
+  const value: unknown = app.node.tryGetContext(contextKey) ?? process.env[envKey];
+  return typeof value === 'string' && value !== '' ? value : fallback;
+}
+
+const destinationDomainName = setting('destinationDomain', 'INTEG_DESTINATION_DOMAIN', 'logs-destination');
+const pendingConnectionId = setting('pendingConnectionId', 'INTEG_PENDING_CONNECTION_ID', 'cc-pending-0001');
+const activeConnectionId = setting('activeConnectionId', 'INTEG_ACTIVE_CONNECTION_ID', 'cc-active-0001');
+const packageDomainName = setting('packageDomain', 'INTEG_PACKAGE_DOMAIN', 'search-products');
+const packageIds = setting('packageIds', 'INTEG_PACKAGE_IDS', 'F111111111,pkg-0a1b2c3d')
+  .split(',')
+  .map((id) => id.trim())
+  .filter((id) => id !== '');
+
+// integ-runner sets CDK_INTEG_ACCOUNT/CDK_INTEG_REGION when it synthesizes the snapshot, and
+// leaves them unset when it deploys, so the CLI's account and region are used.
+const env = {
+  account: process.env.CDK_INTEG_ACCOUNT ?? process.env.CDK_DEFAULT_ACCOUNT,
+  region: process.env.CDK_INTEG_REGION ?? process.env.CDK_DEFAULT_REGION,
+};
+
+const stack = new Stack(app, 'OpenSearchLifecycleInteg', { env });
+
+function importDomain(id: string, name: string): IDomain {
+  return Domain.fromDomainAttributes(stack, id, {
+    domainArn: stack.formatArn({ service: 'es', resource: 'domain', resourceName: name }),
+    domainEndpoint: `https://search-${name}-integ.${stack.region}.es.amazonaws.com`,
+  });
+}
+
+const destinationDomain = importDomain('DestinationDomain', destinationDomainName);
+
+new InboundConnectionRejection(stack, 'RejectPendingConnection', {
+  connectionId: pendingConnectionId,
+  domain: destinationDomain,
+  timeout: Duration.minutes(20),
+});
+
+new InboundConnectionDeletion(stack, 'DeleteActiveConnection', {
+  connectionId: activeConnectionId,
+  domain: destinationDomain,
+  timeout: Duration.minutes(30),
+});
+
+new PackageDissociation(stack, 'RemovePackages', {
+  domain: importDomain('PackageDomain', packageDomainName),
+  packageIds,
+  timeout: Duration.minutes(55),
+});
+
+// The assertions live in a stack of their own that is deployed after the stack under test; it has
+// no reference to it (an export would keep the stack under test from being deleted).
+const assertionStack = new Stack(app, 'OpenSearchLifecycleIntegAssertions', { env });
+assertionStack.addStackDependency(stack);
+
+const integ = new IntegTest(app, 'OpenSearchLifecycle', {
+  testCases: [stack],
+  assertionStack,
+  // The assertions delete the stack under test, so there is no snapshot version to update from.
+  stackUpdateWorkflow: false,
+  diffAssets: false,
+});
+
+const connection = (connectionId: string) => ({ Filters: [{ Name: 'connection-id', Values: [connectionId] }] });
+
+const rejected = integ.assertions
+  .awsApiCall('OpenSearch', 'describeInboundConnections', connection(pendingConnectionId))
+  .expect(ExpectedResult.objectLike({ Connections: [{ ConnectionId: pendingConnectionId, ConnectionStatus: { StatusCode: 'REJECTED' } }] }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(5), interval: Duration.seconds(15) });
+
+const deleteStackUnderTest = integ.assertions.awsApiCall('CloudFormation', 'deleteStack', { StackName: stack.stackName });
+
+const ended = integ.assertions
+  .awsApiCall('OpenSearch', 'describeInboundConnections', connection(activeConnectionId))
+  .expect(
+    ExpectedResult.objectLike({
+      Connections: [{ ConnectionId: activeConnectionId, ConnectionStatus: { StatusCode: Match.stringLikeRegexp('^(DELETED|REJECTED)$') } }],
+    }),
+  )
+  .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.seconds(30) });
+
+const packagesGone = integ.assertions
+  .awsApiCall('OpenSearch', 'listPackagesForDomain', { DomainName: packageDomainName })
+  .expect(ExpectedResult.objectLike({ DomainPackageDetailsList: [] }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(55), interval: Duration.seconds(30) });
+
+rejected.next(deleteStackUnderTest).next(ended).next(packagesGone);

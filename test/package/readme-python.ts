@@ -1,0 +1,68 @@
+/**
+ * The README's Python example is jsii-rosetta's translation of the README's complete TypeScript
+ * app (the ```ts nofixture block). Rosetta compiles every TypeScript block of the README against
+ * the .jsii assembly (`--strict`: any block that does not compile fails), fixtures in rosetta/.
+ *
+ * `npm run rosetta` runs this file: extract, then check the README (`--write` rewrites its
+ * Python block instead). The jest test beside it does the same check.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const README = path.join(ROOT, 'README.md');
+const TABLET = path.join(ROOT, '.jsii.tabl.json');
+/** The TypeScript block whose translation the README shows. */
+const SOURCE_BLOCK = /```ts nofixture\n([\s\S]*?)```\n/;
+const PYTHON_BLOCK = /```python\n([\s\S]*?)```\n/;
+
+interface Tablet {
+  snippets: Record<string, { didCompile?: boolean; translations: Record<string, { source: string }> }>;
+}
+
+/** Runs `jsii-rosetta extract --strict` on the built assembly; throws with rosetta's output if a block does not compile. */
+export function extractSnippets(): Tablet {
+  fs.rmSync(TABLET, { force: true });
+  const rosetta = path.join(path.dirname(require.resolve('jsii-rosetta/package.json')), 'bin', 'jsii-rosetta');
+  execFileSync(process.execPath, [rosetta, 'extract', '--strict'], {
+    cwd: ROOT,
+    env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(fs.readFileSync(TABLET, 'utf8'));
+}
+
+/** The Python translation of the README's complete TypeScript app. */
+export function pythonTranslation(tablet: Tablet): string {
+  const source = SOURCE_BLOCK.exec(fs.readFileSync(README, 'utf8'))?.[1];
+  if (!source) throw new Error('README.md has no ```ts nofixture block');
+  const snippet = Object.values(tablet.snippets).find((candidate) => candidate.translations.$?.source.trim() === source.trim());
+  if (!snippet) throw new Error("rosetta did not extract the README's ```ts nofixture block");
+  if (!snippet.didCompile) throw new Error("the README's ```ts nofixture block does not compile");
+  return snippet.translations.python.source.trimEnd() + '\n';
+}
+
+export function readmePython(): string | undefined {
+  return PYTHON_BLOCK.exec(fs.readFileSync(README, 'utf8'))?.[1];
+}
+
+if (require.main === module) {
+  const python = pythonTranslation(extractSnippets());
+  if (process.argv.includes('--write')) {
+    const readme = fs.readFileSync(README, 'utf8');
+    if (!PYTHON_BLOCK.test(readme)) throw new Error('README.md has no ```python block to rewrite');
+    fs.writeFileSync(
+      README,
+      readme.replace(PYTHON_BLOCK, () => '```python\n' + python + '```\n'),
+    );
+    console.log('rosetta: every README example compiles; README.md Python example rewritten');
+  } else if (readmePython() !== python) {
+    console.error(
+      'rosetta: the README Python example is not the translation of the ```ts nofixture block; run "npm run rosetta -- --write"',
+    );
+    process.exit(1);
+  } else {
+    console.log('rosetta: every README example compiles, and the Python example is current');
+  }
+}
