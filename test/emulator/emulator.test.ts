@@ -63,17 +63,17 @@ function world(packages: SeedPackage[] = [], connections: SeedConnection[] = [],
 
 /** Resolves to the SDK error (or fails the test if the call succeeded) and checks name and HTTP status. */
 async function expectError(call: Promise<unknown>, name: string, status: number, message?: string | RegExp) {
-  let error: any;
+  let error: (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
   try {
     await call;
   } catch (e) {
-    error = e;
+    error = e as Error;
   }
   expect(error).toBeInstanceOf(Error);
-  expect(error.name).toBe(name);
-  expect(error.$metadata?.httpStatusCode).toBe(status);
-  if (message !== undefined) expect(error.message).toMatch(message);
-  return error;
+  expect(error?.name).toBe(name);
+  expect(error?.$metadata?.httpStatusCode).toBe(status);
+  if (message !== undefined) expect(error?.message).toMatch(message);
+  return error as Error & { $metadata?: { httpStatusCode?: number } };
 }
 
 async function statusOf(connectionId: string): Promise<string | undefined> {
