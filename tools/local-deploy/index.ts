@@ -1,0 +1,234 @@
+/**
+ * Local deploy runner: plays CloudFormation's part for the custom resources of a synthesized
+ * stack, through the aws-cdk-lib Provider framework runtime exactly as synthesized into cdk.out,
+ * against the embedded OpenSearch emulator. No AWS account, no network.
+ *
+ *   const run = await LocalDeployment.start({ world, timing, timeCompression: 200 });
+ *   await run.deploy('cdk.out', 'MyStack');   // Create all; later calls update
+ *   await run.destroy();                       // Delete, dependents first
+ *   run.emulator.snapshot();                   // what happened to the "service"
+ *   await run.stop();
+ *
+ * Pieces: assembly.ts + intrinsics.ts + stack-model.ts read the template; engine.ts is
+ * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
+ * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
+ * talks to; clock.ts compresses time (date-proxy.ts keeps the emulator's Date header on it);
+ * event-log.ts prints; world-diff.ts compares emulator snapshots.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import { OpenSearchEmulator, type Timing, type World } from '../../test/emulator';
+import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
+import { VirtualDateProxy } from './date-proxy';
+import { CloudFormationEngine } from './engine';
+import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
+import { EventLog } from './event-log';
+import { type InvocationRecord, LambdaService } from './lambda-service';
+import { RESPONSE_PORT_PRELOAD, ResponseEndpoint } from './response-endpoint';
+import { type ExecutionRecord, StepFunctionsService } from './sfn-service';
+
+export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
+export type { InvocationRecord } from './lambda-service';
+export type { ExecutionRecord } from './sfn-service';
+export { diffWorld, describeWorld } from './world-diff';
+
+export interface LocalDeploymentOptions {
+  /** The emulator's initial state. */
+  readonly world?: World;
+  /** How long the emulator's transitions take, in virtual ms. */
+  readonly timing?: Timing;
+  /** Virtual seconds per real second. Default 1. */
+  readonly timeCompression?: number;
+  /** Where event lines go. Default: process.stdout. */
+  readonly log?: (line: string) => void;
+  /** Real ms between progress lines when not printing to a TTY. Default 5000; 0 = none. */
+  readonly progressEveryMs?: number;
+  /**
+   * Called synchronously with every stack and resource event, before the engine goes on: a test
+   * can change the emulator at an exact point (e.g. right after a CREATE_FAILED).
+   */
+  readonly onEvent?: (event: StackEvent) => void;
+  /**
+   * Listen for ResponseURL PUTs on a free port and redirect the framework's requests there with a
+   * preload, as when port 443 cannot be bound (EACCES). Default: only when 443 is refused.
+   */
+  readonly avoidPort443?: boolean;
+}
+
+/** The node_modules the framework's `require('@aws-sdk/client-lambda')` resolves from (NODE_PATH). */
+function nodeModulesDir(): string {
+  const entry = require.resolve('@aws-sdk/client-lambda/package.json');
+  return path.resolve(path.dirname(entry), '..', '..');
+}
+
+export class LocalDeployment {
+  static async start(options: LocalDeploymentOptions = {}): Promise<LocalDeployment> {
+    const clock = new VirtualClock(options.timeCompression ?? 1);
+    const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
+    const endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
+    const proxy = await VirtualDateProxy.start(emulator.endpoint, clock);
+    const run = new LocalDeployment(clock, emulator, endpoint, proxy, options);
+    await run.lambda.start();
+    await run.sfn.start();
+    return run;
+  }
+
+  /** Every stack and resource event, in order. */
+  readonly events: StackEvent[] = [];
+  /** Every request sent to a ServiceToken. */
+  readonly requests: CfnRequest[] = [];
+  /** Every body PUT to a ResponseURL, with the request it answers. */
+  readonly responses: ResponseRecord[] = [];
+  /** Printed lines in which a ResponseURL secret had to be masked (should stay empty). */
+  readonly maskedLines: string[] = [];
+
+  private readonly lambda: LambdaService;
+  private readonly sfn: StepFunctionsService;
+  private readonly engine: CloudFormationEngine;
+  private readonly eventLog: EventLog;
+  // Every pending sleep listens to it: no listener limit.
+  private readonly aborter = unlimited(new AbortController());
+  private lastStack?: string;
+  private stopped?: Promise<void>;
+
+  private constructor(
+    readonly clock: VirtualClock,
+    /** The embedded OpenSearch emulator, on the runner's virtual clock. */
+    readonly emulator: OpenSearchEmulator,
+    private readonly endpoint: ResponseEndpoint,
+    /** The emulator as the handlers reach it: its Date header on the virtual clock. */
+    private readonly emulatorProxy: VirtualDateProxy,
+    options: LocalDeploymentOptions,
+  ) {
+    this.eventLog = new EventLog({
+      clock,
+      log: options.log,
+      progressEveryMs: options.progressEveryMs,
+      sanitize: (text) => {
+        if (!endpoint.containsSecret(text)) return text;
+        const masked = endpoint.redact(text);
+        this.maskedLines.push(masked);
+        return masked;
+      },
+    });
+    const noAwsConfig = path.join(os.tmpdir(), 'local-deploy-no-aws-config');
+    this.lambda = new LambdaService({
+      clock,
+      // Built from scratch, never from process.env: no real credentials, profile or proxy can
+      // reach a function, and every AWS endpoint it may call is local.
+      baseEnv: () => ({
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        TZ: 'UTC',
+        NODE_PATH: nodeModulesDir(),
+        AWS_ACCESS_KEY_ID: 'AKIALOCALDEPLOYFAKE0',
+        AWS_SECRET_ACCESS_KEY: 'local-deploy-dummy-secret-key',
+        AWS_SESSION_TOKEN: 'local-deploy-dummy-session-token',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: noAwsConfig,
+        AWS_SHARED_CREDENTIALS_FILE: noAwsConfig,
+        // Any service without its own variable below goes nowhere (the discard port) instead of AWS.
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
+        AWS_ENDPOINT_URL_SFN: this.sfn.endpoint,
+        AWS_ENDPOINT_URL_OPENSEARCH: emulatorProxy.endpoint,
+        // The ResponseURL endpoint's self-signed certificate, trusted as a CA: TLS verification
+        // stays on (NODE_TLS_REJECT_UNAUTHORIZED=0 is not needed).
+        NODE_EXTRA_CA_CERTS: endpoint.caFile,
+        [VIRTUAL_CLOCK_ENV]: clock.envValue(),
+        ...(endpoint.needsPreload ? { LOCAL_DEPLOY_RESPONSE_ENDPOINT: `${endpoint.host}:${endpoint.port}` } : {}),
+      }),
+      preloads: () => [VIRTUAL_CLOCK_PRELOAD, ...(endpoint.needsPreload ? [RESPONSE_PORT_PRELOAD] : [])],
+    });
+    this.sfn = new StepFunctionsService(clock, this.lambda);
+    this.engine = new CloudFormationEngine({
+      clock,
+      lambda: this.lambda,
+      sfn: this.sfn,
+      endpoint,
+      eventLog: this.eventLog,
+      events: this.events,
+      requests: this.requests,
+      responses: this.responses,
+      signal: this.aborter.signal,
+      onEvent: options.onEvent,
+    });
+  }
+
+  /**
+   * Deploys a stack of a cloud assembly. The first call creates every played resource; later
+   * calls diff against what is deployed and send Update / Create / Delete as CloudFormation does.
+   */
+  async deploy(cdkOut: string, stackName: string): Promise<DeployResult> {
+    this.assertRunning();
+    this.lastStack = stackName;
+    return this.engine.deploy(cdkOut, stackName);
+  }
+
+  /** Deletes the stack's resources in reverse dependency order (default: the last stack deployed). */
+  async destroy(stackName = this.lastStack): Promise<DeployResult> {
+    if (!stackName) throw new Error('destroy(): nothing was deployed');
+    this.assertRunning();
+    const name = this.engine.stack(stackName)?.stackName ?? stackName;
+    this.lastStack = name;
+    return this.engine.destroy(name);
+  }
+
+  /** The deployed custom resources of a stack (default: the last one touched), by logical id. */
+  resourcesOf(stackName = this.lastStack): Record<string, ResourceState> {
+    const stack = stackName ? this.engine.stack(stackName) : undefined;
+    return Object.fromEntries(stack?.resources ?? []);
+  }
+
+  /** The deployed custom resources of the last stack touched, by logical id. */
+  get resources(): Record<string, ResourceState> {
+    return this.resourcesOf();
+  }
+
+  /** The StackId of a stack (stable across deploys until the stack is deleted). */
+  stackId(stackName = this.lastStack): string | undefined {
+    return stackName ? this.engine.stack(stackName)?.stackId : undefined;
+  }
+
+  /** Every Lambda invocation (framework and handlers), with its child process's output. */
+  get invocations(): readonly InvocationRecord[] {
+    return this.lambda.invocations;
+  }
+
+  /** Every waiter state machine execution. */
+  get executions(): readonly ExecutionRecord[] {
+    return this.sfn.executions;
+  }
+
+  /** Prints a line through the event log (the demo's headers and summaries). */
+  print(line: string): void {
+    this.eventLog.line(line);
+  }
+
+  /** Where the ResponseURL endpoint listens (port 443, or another one reached through the preload). */
+  get responseEndpoint(): { host: string; port: number } {
+    return { host: this.endpoint.host, port: this.endpoint.port };
+  }
+
+  /** Whether a text holds any ResponseURL secret issued in this run (e.g. a handler's logs). */
+  containsResponseUrlSecret(text: string): boolean {
+    return this.endpoint.containsSecret(text);
+  }
+
+  /** Stops everything: running executions, handler processes, the endpoints and the emulator. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.aborter.abort();
+      this.eventLog.dispose();
+      await this.sfn.stop();
+      await this.lambda.stop();
+      await this.endpoint.stop();
+      await this.emulatorProxy.stop();
+      await this.emulator.stop();
+    })();
+    return this.stopped;
+  }
+
+  private assertRunning(): void {
+    if (this.stopped) throw new Error('This LocalDeployment was stopped');
+  }
+}
