@@ -571,6 +571,22 @@ describe('DescribeDomain', () => {
 });
 
 describe('protocol', () => {
+  test('the Date header follows the emulator clock, so virtual-time clients see no clock skew', async () => {
+    emulator.reset(world());
+    now = T0 + 3_600_000;
+    const response = await client.send(new DescribeDomainCommand({ DomainName: DOMAIN }));
+    expect(response.$metadata.httpStatusCode).toBe(200);
+    const recorded = await new Promise<string | undefined>((resolve, reject) => {
+      const req = http.request(`${emulator.endpoint}/2021-01-01/opensearch/domain/${DOMAIN}`, { headers: { authorization: 'AWS4-HMAC-SHA256 x' }, agent: false }, (res) => {
+        res.resume();
+        resolve(res.headers.date);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(recorded).toBe(new Date(T0 + 3_600_000).toUTCString());
+  });
+
   test('an operation the emulator does not serve is UnknownOperationException (404)', async () => {
     await expectError(client.send(new ListDomainNamesCommand({})), 'UnknownOperationException', 404);
     expect(emulator.requests.at(-1)).toMatchObject({ operation: 'Unknown', method: 'GET', status: 404 });

@@ -273,6 +273,9 @@ export class EmulatorHttpServer {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
       'x-amzn-requestid': randomUUID(),
+      // The emulator's own clock (virtual in the runner): the SDK corrects its clock skew from this
+      // header, and a real-time date against virtual-time clients looks like minutes of skew.
+      date: new Date(this.backend.clock()).toUTCString(),
     };
     if (errorType) headers['x-amzn-errortype'] = errorType;
     res.writeHead(status, headers);

@@ -12,14 +12,13 @@
  * Pieces: assembly.ts + intrinsics.ts + stack-model.ts read the template; engine.ts is
  * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
  * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
- * talks to; clock.ts compresses time (date-proxy.ts keeps the emulator's Date header on it);
+ * talks to; clock.ts compresses time;
  * event-log.ts prints; world-diff.ts compares emulator snapshots.
  */
 import * as os from 'os';
 import * as path from 'path';
 import { OpenSearchEmulator, type Timing, type World } from '../../test/emulator';
 import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
-import { VirtualDateProxy } from './date-proxy';
 import { CloudFormationEngine } from './engine';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
 import { EventLog } from './event-log';
@@ -66,8 +65,7 @@ export class LocalDeployment {
     const clock = new VirtualClock(options.timeCompression ?? 1);
     const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
     const endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
-    const proxy = await VirtualDateProxy.start(emulator.endpoint, clock);
-    const run = new LocalDeployment(clock, emulator, endpoint, proxy, options);
+    const run = new LocalDeployment(clock, emulator, endpoint, options);
     await run.lambda.start();
     await run.sfn.start();
     return run;
@@ -97,7 +95,6 @@ export class LocalDeployment {
     readonly emulator: OpenSearchEmulator,
     private readonly endpoint: ResponseEndpoint,
     /** The emulator as the handlers reach it: its Date header on the virtual clock. */
-    private readonly emulatorProxy: VirtualDateProxy,
     options: LocalDeploymentOptions,
   ) {
     this.eventLog = new EventLog({
@@ -130,7 +127,7 @@ export class LocalDeployment {
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
         AWS_ENDPOINT_URL_LAMBDA: this.lambda.endpoint,
         AWS_ENDPOINT_URL_SFN: this.sfn.endpoint,
-        AWS_ENDPOINT_URL_OPENSEARCH: emulatorProxy.endpoint,
+        AWS_ENDPOINT_URL_OPENSEARCH: emulator.endpoint,
         // The ResponseURL endpoint's self-signed certificate, trusted as a CA: TLS verification
         // stays on (NODE_TLS_REJECT_UNAUTHORIZED=0 is not needed).
         NODE_EXTRA_CA_CERTS: endpoint.caFile,
@@ -222,7 +219,6 @@ export class LocalDeployment {
       await this.sfn.stop();
       await this.lambda.stop();
       await this.endpoint.stop();
-      await this.emulatorProxy.stop();
       await this.emulator.stop();
     })();
     return this.stopped;
