@@ -4,7 +4,7 @@
  */
 import { inboundConnectionDeletion } from './inbound-connection-deletion';
 import { inboundConnectionRejection } from './inbound-connection-rejection';
-import { Handover, IsCompleteEvent, ResourceEvent, ResourceFailure, ResourceKind, handleEvent, handleIsComplete } from './lifecycle';
+import { Handover, IsCompleteEvent, IsCompleteResult, ResourceEvent, ResourceFailure, ResourceKind, handleEvent, handleIsComplete } from './lifecycle';
 import { packageDissociation } from './package-dissociation';
 
 const KINDS: ReadonlyArray<ResourceKind<unknown>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];
@@ -23,6 +23,6 @@ export async function onEvent(event: ResourceEvent): Promise<Handover> {
   return handleEvent(kindOf(event), event);
 }
 
-export async function isComplete(event: IsCompleteEvent): Promise<{ IsComplete: boolean; Data?: Record<string, string> }> {
+export async function isComplete(event: IsCompleteEvent): Promise<IsCompleteResult> {
   return handleIsComplete(kindOf(event), event);
 }

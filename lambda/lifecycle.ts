@@ -17,7 +17,10 @@ export interface ResourceEvent {
 
 /** What onEvent hands to isComplete (the framework merges it into the isComplete event). */
 export interface Handover {
+  /** The id the framework reports should the wait fail; see `waitingPhysicalId`. */
   readonly PhysicalResourceId: string;
+  /** The id isComplete reports once the wait succeeds. */
+  readonly FinalPhysicalResourceId?: string;
   readonly Data?: Record<string, string>;
   /** Set when there is nothing left to wait for. */
   readonly Done?: boolean;
@@ -28,6 +31,13 @@ export interface Handover {
 }
 
 export type IsCompleteEvent = ResourceEvent & Handover;
+
+/** isComplete's answer; the framework merges it into the response it sends CloudFormation. */
+export interface IsCompleteResult {
+  readonly IsComplete: boolean;
+  readonly PhysicalResourceId?: string;
+  readonly Data?: Record<string, string>;
+}
 
 /** Where a run of `advance` stands. */
 export type Progress =
@@ -91,6 +101,17 @@ export function whereAsked(event: ResourceEvent): string {
 
 const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
 
+/**
+ * The physical id the framework holds while a resource waits, and reports if the wait fails.
+ * A resource becomes its new self only when the service has finished: a Create holds the
+ * framework's CREATE_FAILED marker, so that the Delete CloudFormation sends after a failed Create
+ * is answered by the framework without reaching us; an Update holds the id it came with, so that
+ * a failed replacement is not a replacement. isComplete then reports the final id.
+ */
+function waitingPhysicalId(event: ResourceEvent): string {
+  return event.RequestType === 'Create' ? CREATE_FAILED_MARKER : (event.PhysicalResourceId ?? CREATE_FAILED_MARKER);
+}
+
 /** The Provider framework's onEvent: plan, make the first attempt, hand over to isComplete. */
 export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent): Promise<Handover> {
   logEvent('onEvent', event);
@@ -120,7 +141,8 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
     return { PhysicalResourceId: plan.physicalResourceId, Data: progress.data, Done: true };
   }
   return {
-    PhysicalResourceId: plan.physicalResourceId,
+    PhysicalResourceId: waitingPhysicalId(event),
+    FinalPhysicalResourceId: plan.physicalResourceId,
     Task: plan.task,
     StartedAt: startedAt,
     Deadline: startedAt + plan.timeoutSeconds * 1000,
@@ -131,7 +153,7 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
 export async function handleIsComplete<T>(
   kind: ResourceKind<T>,
   event: IsCompleteEvent,
-): Promise<{ IsComplete: boolean; Data?: Record<string, string> }> {
+): Promise<IsCompleteResult> {
   if (event.Done || event.Task === undefined) {
     return { IsComplete: true };
   }
@@ -143,7 +165,7 @@ export async function handleIsComplete<T>(
   const now = Date.now();
   const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event });
   if (progress.done) {
-    return { IsComplete: true, Data: progress.data };
+    return { IsComplete: true, PhysicalResourceId: event.FinalPhysicalResourceId, Data: progress.data };
   }
   if (now >= deadline) {
     throw new ResourceFailure(

@@ -82,12 +82,11 @@ describe('rollback', () => {
     expect(run.resources).toEqual({});
   });
 
-  // Known handler bug (reported with the local-deploy runner): a Create that fails in isComplete
-  // (here: the connection is not visible within the 30 s grace) answers FAILED with the real
-  // physical id, not the framework's CREATE_FAILED marker, so the rollback Delete reaches our
-  // handler, which ends the connection if it has become visible meanwhile. `test.failing` until
-  // the handler is fixed; then drop `.failing`.
-  test.failing('a Create that fails in isComplete is rolled back without touching the connection', async () => {
+  // A Create that fails in isComplete (here: the connection is not visible within the 30 s grace)
+  // is reported under the framework's CREATE_FAILED marker, which the handler holds while it
+  // waits, so the rollback Delete never reaches the handler, even if the connection has become
+  // visible meanwhile. (Before the fix, the real id was reported and the connection was deleted.)
+  test('a Create that fails in isComplete is rolled back without touching the connection', async () => {
     const STACK = 'RollbackLateE2E';
     const stack = synth(STACK, (scope: Stack) => ({
       late: new InboundConnectionDeletion(scope, 'Late', {
@@ -107,6 +106,9 @@ describe('rollback', () => {
     onEvent = () => undefined;
 
     expect(result).toMatchObject({ ok: false, failed: [stack.ids.late], status: 'ROLLBACK_COMPLETE' });
+    const rollbackDelete = run.requests.find((request) => request.LogicalResourceId === stack.ids.late && request.RequestType === 'Delete');
+    expect(rollbackDelete).toMatchObject({ PhysicalResourceId: CREATE_FAILED_MARKER });
+    expect(handlerInvocations(run, 'onEvent').filter((event) => event.LogicalResourceId === stack.ids.late).map((event) => event.RequestType)).toEqual(['Create']);
     expect(mutatingCalls(run).filter((call) => call.includes('cc-late-0000001'))).toEqual([]);
     expect(diffWorld(before, run.emulator.snapshot())).toEqual(['connection cc-late-0000001: added (ACTIVE)']);
   });

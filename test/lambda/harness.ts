@@ -98,7 +98,9 @@ export async function run(
     if (options.beforePoll) pollEvent = options.beforePoll(pollEvent, poll);
     const result = await isComplete(pollEvent);
     if (result.IsComplete) {
-      return { handover, polls: poll, physicalResourceId: handover.PhysicalResourceId, data: { ...handover.Data, ...result.Data } };
+      // As the framework does: isComplete's answer is merged over the event it was given.
+      const physicalResourceId = result.PhysicalResourceId ?? handover.PhysicalResourceId;
+      return { handover, polls: poll, physicalResourceId, data: { ...handover.Data, ...result.Data } };
     }
     expect(result.Data).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, options.pollDelayMs ?? 10));

@@ -1,3 +1,4 @@
+import { onEvent } from '../../lambda';
 import { CREATE_FAILED_MARKER, REJECTION, aged, connection, event, mutations, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();
@@ -9,6 +10,8 @@ describe('InboundConnectionRejection handler', () => {
     test('PENDING_ACCEPTANCE: rejects once, then waits until REJECTED', async () => {
       seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE'), connection('cc-other-0001', 'PENDING_ACCEPTANCE')] }, { rejectMs: 40 });
       const outcome = await run(event(REJECTION, 'Create', props('cc-pending-0001')));
+      // While it waits, the framework holds the CREATE_FAILED marker; the real id comes when done.
+      expect(outcome.handover.PhysicalResourceId).toBe(CREATE_FAILED_MARKER);
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
       expect(outcome.data).toEqual({ ConnectionStatus: 'REJECTED' });
       expect(outcome.polls).toBeGreaterThan(0);
@@ -43,6 +46,10 @@ describe('InboundConnectionRejection handler', () => {
 
     test('not visible: waits out the grace period, then fails naming the id, account and region', async () => {
       seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')] });
+      // The failure comes from isComplete: the framework reports it under the marker it holds,
+      // so the Delete CloudFormation sends next never reaches the handler.
+      const handover = await onEvent(event(REJECTION, 'Create', props('cc-typo-000001')));
+      expect(handover.PhysicalResourceId).toBe(CREATE_FAILED_MARKER);
       await expect(
         run(event(REJECTION, 'Create', props('cc-typo-000001')), { beforePoll: (e, poll) => (poll === 0 ? e : aged(31_000)(e)) }),
       ).rejects.toThrow(
@@ -93,10 +100,12 @@ describe('InboundConnectionRejection handler', () => {
 
   describe('Update', () => {
     test('a new connection id: rejects the new connection under a new physical id', async () => {
-      seed(emulator(), { connections: [connection('cc-pending-0001', 'REJECTED'), connection('cc-pending-0002', 'PENDING_ACCEPTANCE')] });
+      seed(emulator(), { connections: [connection('cc-pending-0001', 'REJECTED'), connection('cc-pending-0002', 'PENDING_ACCEPTANCE')] }, { rejectMs: 30 });
       const outcome = await run(
         event(REJECTION, 'Update', props('cc-pending-0002'), { physicalResourceId: PHYSICAL_ID('cc-pending-0001'), oldProperties: props('cc-pending-0001') }),
       );
+      // The replacement happens only once the service is done: until then the old id stands.
+      expect(outcome.handover.PhysicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('cc-pending-0002'));
       expect(outcome.data).toEqual({ ConnectionStatus: 'REJECTED' });
       expect(mutations(emulator())).toEqual(['RejectInboundConnection cc-pending-0002']);
