@@ -15,7 +15,7 @@ import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
-const TIME_COMPRESSION = 150;
+const TIME_COMPRESSION = 40;
 
 /** The service as bin/app.ts expects to find it, plus one connection and one package nobody names. */
 const WORLD: World = {
