@@ -10,8 +10,9 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { diffWorld } from '../../tools/local-deploy';
+import { EXAMPLE_TIMING, EXAMPLE_WORLD } from '../../tools/local-deploy/example-world';
 import type { World } from '../emulator';
-import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, inbound, mutatingCalls, startRunner, statuses } from './helpers';
+import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';
 
@@ -28,22 +29,6 @@ function synthExample(next: boolean): { cdkOut: string; ids: { rejection: string
   };
 }
 
-const WORLD: World = {
-  domains: [
-    { domainName: 'logs-destination' },
-    {
-      domainName: 'search-products',
-      packages: [{ packageId: 'F111111111' }, { packageId: 'F222222222' }, { packageId: 'pkg-0a1b2c3d' }, { packageId: 'F333333333' }],
-    },
-  ],
-  connections: [
-    inbound('cc-pending-0001', 'PENDING_ACCEPTANCE', 'logs-destination'),
-    inbound('cc-pending-0002', 'PENDING_ACCEPTANCE', 'logs-destination'),
-    inbound('cc-active-0001', 'ACTIVE', 'logs-destination'),
-    inbound('cc-partner-0001', 'ACTIVE', 'logs-destination', 'partner-metrics'),
-  ],
-};
-
 describe('example app, deployed, updated and destroyed locally', () => {
   let runner: Runner;
   let seed: World;
@@ -52,7 +37,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
   const ids = initial.ids;
 
   beforeAll(async () => {
-    runner = await startRunner(WORLD, { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000 }, 150);
+    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, 150);
     seed = runner.run.emulator.snapshot();
   });
   afterAll(async () => {

@@ -10,54 +10,15 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RecordedRequest, World } from '../../test/emulator';
+import type { RecordedRequest } from '../../test/emulator';
+import { EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
 import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
 const TIME_COMPRESSION = 40;
 
-/** The service as bin/app.ts expects to find it, plus one connection and one package nobody names. */
-const WORLD: World = {
-  domains: [
-    { domainName: 'logs-destination' },
-    {
-      domainName: 'search-products',
-      packages: [{ packageId: 'F111111111' }, { packageId: 'F222222222' }, { packageId: 'pkg-0a1b2c3d' }, { packageId: 'F333333333' }],
-    },
-  ],
-  connections: [
-    {
-      connectionId: 'cc-pending-0001',
-      status: 'PENDING_ACCEPTANCE',
-      source: { domainName: 'app-logs-eu', ownerId: '222222222222', region: 'eu-west-1' },
-      destination: { domainName: 'logs-destination' },
-    },
-    {
-      connectionId: 'cc-pending-0002',
-      status: 'PENDING_ACCEPTANCE',
-      source: { domainName: 'app-logs-us', ownerId: '222222222222' },
-      destination: { domainName: 'logs-destination' },
-    },
-    {
-      connectionId: 'cc-active-0001',
-      status: 'ACTIVE',
-      source: { domainName: 'audit-logs', ownerId: '333333333333' },
-      destination: { domainName: 'logs-destination' },
-    },
-    {
-      connectionId: 'cc-partner-0001',
-      status: 'ACTIVE',
-      source: { domainName: 'partner-metrics', ownerId: '444444444444' },
-      destination: { domainName: 'logs-destination' },
-    },
-  ],
-};
-
-/** Realistic durations (virtual time): rejecting takes ~20 s, deleting ~1 min, dissociating ~3 min. */
-const TIMING = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000 };
-
-/** Changes from WORLD expected after each phase, cumulative, in diffWorld's order. */
+/** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
   initial: ['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED'],
   next: [
@@ -111,7 +72,7 @@ async function main(): Promise<number> {
   console.log('Synthesizing bin/app.ts twice with the CDK CLI (initial, and -c variant=next) ...');
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
 
-  const run = await LocalDeployment.start({ world: WORLD, timing: TIMING, timeCompression: TIME_COMPRESSION });
+  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING, timeCompression: TIME_COMPRESSION });
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;

@@ -1,0 +1,45 @@
+/**
+ * The service as the example app (bin/example-stack.ts) expects to find it, plus one connection
+ * and one package that nobody names, so that "nothing else changed" is visible. Used by the demo
+ * and by the example app's end-to-end test.
+ */
+import type { Timing, World } from '../../test/emulator';
+
+export const EXAMPLE_WORLD: World = {
+  domains: [
+    { domainName: 'logs-destination' },
+    {
+      domainName: 'search-products',
+      packages: [{ packageId: 'F111111111' }, { packageId: 'F222222222' }, { packageId: 'pkg-0a1b2c3d' }, { packageId: 'F333333333' }],
+    },
+  ],
+  connections: [
+    {
+      connectionId: 'cc-pending-0001',
+      status: 'PENDING_ACCEPTANCE',
+      source: { domainName: 'app-logs-eu', ownerId: '222222222222', region: 'eu-west-1' },
+      destination: { domainName: 'logs-destination' },
+    },
+    {
+      connectionId: 'cc-pending-0002',
+      status: 'PENDING_ACCEPTANCE',
+      source: { domainName: 'app-logs-us', ownerId: '222222222222' },
+      destination: { domainName: 'logs-destination' },
+    },
+    {
+      connectionId: 'cc-active-0001',
+      status: 'ACTIVE',
+      source: { domainName: 'audit-logs', ownerId: '333333333333' },
+      destination: { domainName: 'logs-destination' },
+    },
+    {
+      connectionId: 'cc-partner-0001',
+      status: 'ACTIVE',
+      source: { domainName: 'partner-metrics', ownerId: '444444444444' },
+      destination: { domainName: 'logs-destination' },
+    },
+  ],
+};
+
+/** Realistic durations (virtual time): rejecting takes ~20 s, deleting ~1 min, dissociating ~3 min. */
+export const EXAMPLE_TIMING: Timing = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000 };
