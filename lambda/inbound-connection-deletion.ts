@@ -83,7 +83,9 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
       return { done: true };
     }
     if (belongsElsewhere(task, connection)) {
-      log(`inbound connection ${task.connectionId} goes to domain ${destinationOf(connection)}, not ${task.domainName}: not ours, nothing to do`);
+      log(
+        `inbound connection ${task.connectionId} goes to domain ${destinationOf(connection)}, not ${task.domainName}: not ours, nothing to do`,
+      );
       return { done: true };
     }
     let status = statusOf(connection);
@@ -100,10 +102,11 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
       status = await mutateOrReread(
         'DeleteInboundConnection',
         task,
-        () => deleteInboundConnection(task.connectionId).catch((error) => {
-          if (isNotFound(error)) return 'DELETED';
-          throw error;
-        }),
+        () =>
+          deleteInboundConnection(task.connectionId).catch((error) => {
+            if (isNotFound(error)) return 'DELETED';
+            throw error;
+          }),
         gone,
         'Check the connection in the OpenSearch console, then retry the stack deletion.',
       );

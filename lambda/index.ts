@@ -4,7 +4,16 @@
  */
 import { inboundConnectionDeletion } from './inbound-connection-deletion';
 import { inboundConnectionRejection } from './inbound-connection-rejection';
-import { Handover, IsCompleteEvent, IsCompleteResult, ResourceEvent, ResourceFailure, ResourceKind, handleEvent, handleIsComplete } from './lifecycle';
+import {
+  Handover,
+  IsCompleteEvent,
+  IsCompleteResult,
+  ResourceEvent,
+  ResourceFailure,
+  ResourceKind,
+  handleEvent,
+  handleIsComplete,
+} from './lifecycle';
 import { packageDissociation } from './package-dissociation';
 
 const KINDS: ReadonlyArray<ResourceKind<unknown>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];

@@ -150,10 +150,7 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
 }
 
 /** The Provider framework's isComplete: one more look; done, not yet, or past the deadline. */
-export async function handleIsComplete<T>(
-  kind: ResourceKind<T>,
-  event: IsCompleteEvent,
-): Promise<IsCompleteResult> {
+export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsCompleteEvent): Promise<IsCompleteResult> {
   if (event.Done || event.Task === undefined) {
     return { IsComplete: true };
   }

@@ -55,10 +55,7 @@ export function isNotFound(error: unknown): boolean {
 /** The domain is busy with another change: retry later, it clears by itself. */
 export function isDomainBusy(error: unknown): boolean {
   const name = errorName(error);
-  return (
-    name === 'ConflictException' ||
-    (name === 'ValidationException' && /in progress/i.test(errorMessage(error)))
-  );
+  return name === 'ConflictException' || (name === 'ValidationException' && /in progress/i.test(errorMessage(error)));
 }
 
 const TRANSIENT_NAMES = new Set([

@@ -1,7 +1,13 @@
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './private/construct-props';
+import {
+  connectionIdProperty,
+  dependOnDomain,
+  domainNameProperty,
+  serviceTimeoutFor,
+  timeoutSecondsProperty,
+} from './private/construct-props';
 import { INBOUND_CONNECTION_DELETION_TYPE } from './private/contracts/inbound-connection-deletion';
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';
@@ -64,11 +70,7 @@ export class InboundConnectionDeletion extends Construct {
   constructor(scope: Construct, id: string, props: InboundConnectionDeletionProps) {
     super(scope, id);
     const provider = LifecycleProvider.of(this);
-    provider.allowConnectionActions([
-      'es:DescribeInboundConnections',
-      'es:RejectInboundConnection',
-      'es:DeleteInboundConnection',
-    ]);
+    provider.allowConnectionActions(['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection']);
     const timeoutSeconds = timeoutSecondsProperty(props.timeout);
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

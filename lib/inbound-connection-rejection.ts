@@ -1,7 +1,13 @@
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './private/construct-props';
+import {
+  connectionIdProperty,
+  dependOnDomain,
+  domainNameProperty,
+  serviceTimeoutFor,
+  timeoutSecondsProperty,
+} from './private/construct-props';
 import { INBOUND_CONNECTION_REJECTION_TYPE } from './private/contracts/inbound-connection-rejection';
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';

@@ -1,7 +1,13 @@
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { dependOnDomain, domainNameProperty, packageIdsProperty, serviceTimeoutFor, timeoutSecondsProperty } from './private/construct-props';
+import {
+  dependOnDomain,
+  domainNameProperty,
+  packageIdsProperty,
+  serviceTimeoutFor,
+  timeoutSecondsProperty,
+} from './private/construct-props';
 import { PACKAGE_DISSOCIATION_TYPE } from './private/contracts/package-dissociation';
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';

@@ -76,11 +76,7 @@ export function timeoutSecondsProperty(timeout: Duration | undefined): number {
     return timeout.toSeconds();
   }
   const milliseconds = timeout.toMilliseconds();
-  if (
-    milliseconds % 1000 !== 0 ||
-    milliseconds < MIN_TIMEOUT_SECONDS * 1000 ||
-    milliseconds > MAX_TIMEOUT_SECONDS * 1000
-  ) {
+  if (milliseconds % 1000 !== 0 || milliseconds < MIN_TIMEOUT_SECONDS * 1000 || milliseconds > MAX_TIMEOUT_SECONDS * 1000) {
     throw new Error(
       `timeout must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} second to 55 minutes; got ${timeout.toHumanString()}`,
     );

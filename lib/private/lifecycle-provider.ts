@@ -121,7 +121,8 @@ export class LifecycleProvider extends Construct {
    * reason, finding by finding, so that any other finding still shows.
    */
   private acknowledgeNagFindings(invokedFunctions: lambda.IFunction[]): void {
-    const acknowledge = (id: string, reason: string) => Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
+    const acknowledge = (id: string, reason: string) =>
+      Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
     acknowledge(
       'IAM5[Resource::*]',
       'es:RejectInboundConnection, es:DeleteInboundConnection and es:DescribeInboundConnections have no resource type; IAM accepts them only on *.',
@@ -141,7 +142,10 @@ export class LifecycleProvider extends Construct {
       'SF1',
       'The waiter state machine of the Provider framework: its execution input holds the presigned ResponseURL, so it is not logged; every call is logged by the handlers.',
     );
-    acknowledge('SF2', 'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight.');
+    acknowledge(
+      'SF2',
+      'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight.',
+    );
   }
 
   /**

@@ -77,9 +77,7 @@ async function expectError(call: Promise<unknown>, name: string, status: number,
 }
 
 async function statusOf(connectionId: string): Promise<string | undefined> {
-  const out = await client.send(
-    new DescribeInboundConnectionsCommand({ Filters: [{ Name: 'connection-id', Values: [connectionId] }] }),
-  );
+  const out = await client.send(new DescribeInboundConnectionsCommand({ Filters: [{ Name: 'connection-id', Values: [connectionId] }] }));
   return out.Connections?.[0]?.ConnectionStatus?.StatusCode;
 }
 
@@ -227,11 +225,7 @@ describe('RejectInboundConnection', () => {
 
   test('errors: unknown id, non-pending status, malformed id', async () => {
     emulator.reset(world([], [conn(cid(1), 'ACTIVE')]));
-    await expectError(
-      client.send(new RejectInboundConnectionCommand({ ConnectionId: cid(9) })),
-      'ResourceNotFoundException',
-      409,
-    );
+    await expectError(client.send(new RejectInboundConnectionCommand({ ConnectionId: cid(9) })), 'ResourceNotFoundException', 409);
     await expectError(
       client.send(new RejectInboundConnectionCommand({ ConnectionId: cid(1) })),
       'ValidationException',
@@ -240,25 +234,18 @@ describe('RejectInboundConnection', () => {
     );
     expect(emulator.connection(cid(1))?.status).toBe('ACTIVE');
     await expectError(client.send(new RejectInboundConnectionCommand({ ConnectionId: 'cc-short' })), 'ValidationException', 400);
-    await expectError(
-      client.send(new RejectInboundConnectionCommand({ ConnectionId: 'CC-UPPERCASE-1' })),
-      'ValidationException',
-      400,
-    );
+    await expectError(client.send(new RejectInboundConnectionCommand({ ConnectionId: 'CC-UPPERCASE-1' })), 'ValidationException', 400);
   });
 });
 
 describe('DeleteInboundConnection', () => {
-  test.each(['PENDING_ACCEPTANCE', 'APPROVED', 'PROVISIONING', 'ACTIVE', 'REJECTING'] as const)(
-    '%s answers DELETING',
-    async (status) => {
-      // Infinity keeps seeded transient states where they are.
-      emulator.reset(world([], [conn(cid(1), status)]), { deleteMs: Infinity, acceptMs: Infinity, rejectMs: Infinity });
-      const out = await client.send(new DeleteInboundConnectionCommand({ ConnectionId: cid(1) }));
-      expect(out.Connection?.ConnectionStatus?.StatusCode).toBe('DELETING');
-      expect(emulator.connection(cid(1))?.status).toBe('DELETING');
-    },
-  );
+  test.each(['PENDING_ACCEPTANCE', 'APPROVED', 'PROVISIONING', 'ACTIVE', 'REJECTING'] as const)('%s answers DELETING', async (status) => {
+    // Infinity keeps seeded transient states where they are.
+    emulator.reset(world([], [conn(cid(1), status)]), { deleteMs: Infinity, acceptMs: Infinity, rejectMs: Infinity });
+    const out = await client.send(new DeleteInboundConnectionCommand({ ConnectionId: cid(1) }));
+    expect(out.Connection?.ConnectionStatus?.StatusCode).toBe('DELETING');
+    expect(emulator.connection(cid(1))?.status).toBe('DELETING');
+  });
 
   test('ACTIVE → DELETING → DELETED with timing 0, and DELETED stays listed', async () => {
     emulator.reset(world([], [conn(cid(1), 'ACTIVE')]));
@@ -332,7 +319,11 @@ describe('AcceptInboundConnection', () => {
 describe('DissociatePackages', () => {
   test('answers DISSOCIATING with the full details, then the packages disappear', async () => {
     emulator.reset(
-      world([{ packageId: 'F111', packageName: 'synonyms', packageType: 'TXT-DICTIONARY' }, { packageId: 'pkg-abc1' }, { packageId: 'G222' }]),
+      world([
+        { packageId: 'F111', packageName: 'synonyms', packageType: 'TXT-DICTIONARY' },
+        { packageId: 'pkg-abc1' },
+        { packageId: 'G222' },
+      ]),
     );
     const out = await client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F111', 'pkg-abc1'] }));
     expect(out.DomainPackageDetailsList).toEqual([
@@ -374,7 +365,12 @@ describe('DissociatePackages', () => {
       ErrorDetails: { ErrorType: 'PluginInUse', ErrorMessage: 'Disable the plugin in every index first' },
     });
     expect(emulator.packages(DOMAIN)).toEqual([
-      { packageId: 'G222', status: 'DISSOCIATION_FAILED', errorType: 'PluginInUse', errorMessage: 'Disable the plugin in every index first' },
+      {
+        packageId: 'G222',
+        status: 'DISSOCIATION_FAILED',
+        errorType: 'PluginInUse',
+        errorMessage: 'Disable the plugin in every index first',
+      },
     ]);
 
     // A failed entry can be dissociated again, and the failure was used up.
@@ -445,11 +441,7 @@ describe('DissociatePackages', () => {
     await client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F222'] }));
 
     emulator.reset(world([{ packageId: 'F111', status: 'ASSOCIATING' }, { packageId: 'F222' }]), { associateMs: Infinity });
-    await expectError(
-      client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F222'] })),
-      'ConflictException',
-      409,
-    );
+    await expectError(client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F222'] })), 'ConflictException', 409);
   });
 });
 
@@ -529,7 +521,9 @@ describe('ListPackagesForDomain', () => {
   });
 
   test('errors: unknown domain, MaxResults above 100, token of another domain', async () => {
-    emulator.reset({ domains: [{ domainName: DOMAIN, packages: [{ packageId: 'F1' }, { packageId: 'F2' }] }, { domainName: 'other-domain' }] });
+    emulator.reset({
+      domains: [{ domainName: DOMAIN, packages: [{ packageId: 'F1' }, { packageId: 'F2' }] }, { domainName: 'other-domain' }],
+    });
     await expectError(client.send(new ListPackagesForDomainCommand({ DomainName: 'no-such-domain' })), 'ResourceNotFoundException', 409);
     await expectError(client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN, MaxResults: 101 })), 'ValidationException', 400);
     const page = await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN, MaxResults: 1 }));
@@ -577,10 +571,14 @@ describe('protocol', () => {
     const response = await client.send(new DescribeDomainCommand({ DomainName: DOMAIN }));
     expect(response.$metadata.httpStatusCode).toBe(200);
     const recorded = await new Promise<string | undefined>((resolve, reject) => {
-      const req = http.request(`${emulator.endpoint}/2021-01-01/opensearch/domain/${DOMAIN}`, { headers: { authorization: 'AWS4-HMAC-SHA256 x' }, agent: false }, (res) => {
-        res.resume();
-        resolve(res.headers.date);
-      });
+      const req = http.request(
+        `${emulator.endpoint}/2021-01-01/opensearch/domain/${DOMAIN}`,
+        { headers: { authorization: 'AWS4-HMAC-SHA256 x' }, agent: false },
+        (res) => {
+          res.resume();
+          resolve(res.headers.date);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -723,7 +721,11 @@ describe('faults', () => {
     emulator.injectFault({ operation: 'DissociatePackages', kind: 'throttle', times: 2 });
     await client.send(new DescribeDomainCommand({ DomainName: DOMAIN }));
     for (let i = 0; i < 2; i++) {
-      await expectError(client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F1'] })), 'ThrottlingException', 429);
+      await expectError(
+        client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F1'] })),
+        'ThrottlingException',
+        429,
+      );
     }
     await client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F1'] }));
 
@@ -746,9 +748,9 @@ describe('faults', () => {
   test('drop destroys the socket: a network error, no state change', async () => {
     emulator.reset(world([{ packageId: 'F1' }]));
     emulator.injectFault({ operation: 'DissociatePackages', kind: 'drop', times: 1 });
-    await expect(
-      timeoutClient().send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F1'] })),
-    ).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(timeoutClient().send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F1'] }))).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
     expect(emulator.packages(DOMAIN)).toEqual([{ packageId: 'F1', status: 'ACTIVE' }]);
     expect(emulator.requests.at(-1)).toMatchObject({ fault: 'drop', status: 0 });
     expect(emulator.mutatingRequests()).toEqual([]);

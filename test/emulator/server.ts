@@ -253,7 +253,7 @@ export class EmulatorHttpServer {
         this.sendError(res, record, err);
       } else {
         // An emulator bug must fail the test run loudly rather than look like a service answer.
-        const message = err instanceof Error ? err.stack ?? err.message : String(err);
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
         this.sendError(res, record, new ServiceError('InternalException', 500, `Emulator bug: ${message}`));
       }
     }

@@ -4,14 +4,7 @@
  */
 
 export type InboundConnectionStatusCode =
-  | 'PENDING_ACCEPTANCE'
-  | 'APPROVED'
-  | 'PROVISIONING'
-  | 'ACTIVE'
-  | 'REJECTING'
-  | 'REJECTED'
-  | 'DELETING'
-  | 'DELETED';
+  'PENDING_ACCEPTANCE' | 'APPROVED' | 'PROVISIONING' | 'ACTIVE' | 'REJECTING' | 'REJECTED' | 'DELETING' | 'DELETED';
 
 export type DomainPackageStatus = 'ASSOCIATING' | 'ASSOCIATION_FAILED' | 'ACTIVE' | 'DISSOCIATING' | 'DISSOCIATION_FAILED';
 

@@ -28,8 +28,7 @@ export class ServiceError extends Error {
   }
 }
 
-export const IN_PROGRESS_MESSAGE =
-  'A change/update is in progress. Please wait for it to complete before requesting another change.';
+export const IN_PROGRESS_MESSAGE = 'A change/update is in progress. Please wait for it to complete before requesting another change.';
 
 const validation = (message: string) => new ServiceError('ValidationException', 400, message);
 // The service answers 409, not 404, for a missing resource; callers must match on the name.
@@ -145,9 +144,7 @@ function defaultPackageType(packageId: string): PackageType {
 }
 
 function constraintError(field: string, value: unknown, constraint: string): ServiceError {
-  return validation(
-    `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
+  return validation(`1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`);
 }
 
 export function validateConnectionId(id: string): void {
@@ -478,7 +475,11 @@ export class WorldState {
     return raw.map((filter: unknown, i) => {
       const { Name, Values } = asObject(filter);
       if (typeof Name !== 'string' || Name.length < 1 || Name.length > 100 || !FILTER_TOKEN.test(Name)) {
-        throw constraintError(`filters.${i + 1}.member.name`, Name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9\\-\\_\\.]+');
+        throw constraintError(
+          `filters.${i + 1}.member.name`,
+          Name,
+          'Member must satisfy regular expression pattern: [a-zA-Z0-9\\-\\_\\.]+',
+        );
       }
       const read = CONNECTION_FILTERS[Name];
       if (!read) throw validation(`Unsupported filter name '${Name}'. Supported: ${Object.keys(CONNECTION_FILTERS).join(', ')}`);
@@ -487,7 +488,11 @@ export class WorldState {
       }
       for (const value of Values) {
         if (typeof value !== 'string' || value.length < 1 || value.length > 100 || !FILTER_TOKEN.test(value)) {
-          throw constraintError(`filters.${i + 1}.member.values`, value, 'Member must satisfy regular expression pattern: [a-zA-Z0-9\\-\\_\\.]+');
+          throw constraintError(
+            `filters.${i + 1}.member.values`,
+            value,
+            'Member must satisfy regular expression pattern: [a-zA-Z0-9\\-\\_\\.]+',
+          );
         }
       }
       return { read, values: Values as string[] };

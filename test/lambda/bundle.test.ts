@@ -55,7 +55,11 @@ describe('the handler bundle', () => {
           NODE_NO_WARNINGS: '1',
         },
       });
-      expect(stdout.trim().split('\n').pop()).toBe('{"IsComplete":true}');
+      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+      expect(result).toEqual({
+        IsComplete: true,
+        PhysicalResourceId: expect.stringMatching(/^opensearch-package-dissociation:search-products:[0-9a-f]{16}$/),
+      });
       expect(emulator.packages('search-products')).toEqual([]);
       expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['DissociatePackages']);
     } finally {

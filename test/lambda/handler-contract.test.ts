@@ -15,7 +15,9 @@ describe('what every handler response promises', () => {
     emulator().failDissociation('search-products', 'F1', 'PluginInUse', `line one\nline two ${'x'.repeat(5000)}`);
     const properties = { DomainName: 'search-products', PackageIds: ['F1'] };
     const created = await run(event(PACKAGES, 'Create', properties));
-    const failure = await run(event(PACKAGES, 'Delete', properties, { physicalResourceId: created.physicalResourceId })).catch((error: Error) => error);
+    const failure = await run(event(PACKAGES, 'Delete', properties, { physicalResourceId: created.physicalResourceId })).catch(
+      (error: Error) => error,
+    );
     expect(failure).toBeInstanceOf(Error);
     const { message, stack } = failure as Error;
     expect(message).toMatch(/^DissociatePackages on domain search-products failed: F1: PluginInUse: line one line two x+\.\.\.$/);
@@ -26,9 +28,9 @@ describe('what every handler response promises', () => {
 
   test('isComplete without a deadline is refused instead of waiting forever', async () => {
     const request = event(REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' });
-    await expect(isComplete({ ...request, PhysicalResourceId: 'x', Task: { kind: 'reject', connectionId: 'cc-pending-0001' } })).rejects.toThrow(
-      /received no deadline/,
-    );
+    await expect(
+      isComplete({ ...request, PhysicalResourceId: 'x', Task: { kind: 'reject', connectionId: 'cc-pending-0001' } }),
+    ).rejects.toThrow(/received no deadline/);
   });
 
   test('the ResponseURL never reaches the logs, through a whole lifecycle of every kind', async () => {
@@ -46,11 +48,25 @@ describe('what every handler response promises', () => {
       await run(event(REJECTION, 'Delete', rejection, { physicalResourceId: r.physicalResourceId }));
       const deletion = { ConnectionId: 'cc-active-0001' };
       const d = await run(event(DELETION, 'Create', deletion));
-      await run(event(DELETION, 'Update', { ...deletion, TimeoutSeconds: 90 }, { physicalResourceId: d.physicalResourceId, oldProperties: deletion }));
+      await run(
+        event(
+          DELETION,
+          'Update',
+          { ...deletion, TimeoutSeconds: 90 },
+          { physicalResourceId: d.physicalResourceId, oldProperties: deletion },
+        ),
+      );
       await run(event(DELETION, 'Delete', deletion, { physicalResourceId: d.physicalResourceId }));
       const packages = { DomainName: 'search-products', PackageIds: ['F1', 'F2'] };
       const p = await run(event(PACKAGES, 'Create', packages));
-      await run(event(PACKAGES, 'Update', { ...packages, PackageIds: ['F1'] }, { physicalResourceId: p.physicalResourceId, oldProperties: packages }));
+      await run(
+        event(
+          PACKAGES,
+          'Update',
+          { ...packages, PackageIds: ['F1'] },
+          { physicalResourceId: p.physicalResourceId, oldProperties: packages },
+        ),
+      );
       await run(event(PACKAGES, 'Delete', { ...packages, PackageIds: ['F1'] }, { physicalResourceId: p.physicalResourceId }));
     } finally {
       spy.mockRestore();
@@ -59,7 +75,13 @@ describe('what every handler response promises', () => {
     expect(lines.length).toBeGreaterThan(10);
     const logged = lines.join('\n');
     expect(logged).toContain('RejectInboundConnection cc-pending-0001');
-    for (const secret of ['ResponseURL', 'cloudformation-custom-resource-response', 'X-Amz-Signature', 'do-not-log-me', 'test-only-secret']) {
+    for (const secret of [
+      'ResponseURL',
+      'cloudformation-custom-resource-response',
+      'X-Amz-Signature',
+      'do-not-log-me',
+      'test-only-secret',
+    ]) {
       expect(logged).not.toContain(secret);
     }
   });

@@ -48,7 +48,9 @@ export function connection(connectionId: string, status: SeedConnection['status'
 
 /** Properties the way CloudFormation delivers them: every scalar a string. */
 export function stringify(properties: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(properties, (_key, value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value)));
+  return JSON.parse(
+    JSON.stringify(properties, (_key, value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value)),
+  );
 }
 
 export interface EventOptions {

@@ -2,7 +2,12 @@ import { CREATE_FAILED_MARKER, DELETION, aged, connection, event, mutations, run
 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (id: string) => `opensearch-inbound-connection-deletion:${id}`;
-const props = (connectionId: string, extra: Record<string, unknown> = {}) => ({ ConnectionId: connectionId, DomainName: 'logs-destination', TimeoutSeconds: 60, ...extra });
+const props = (connectionId: string, extra: Record<string, unknown> = {}) => ({
+  ConnectionId: connectionId,
+  DomainName: 'logs-destination',
+  TimeoutSeconds: 60,
+  ...extra,
+});
 const deleteEvent = (connectionId: string, extra: Record<string, unknown> = {}) =>
   event(DELETION, 'Delete', props(connectionId, extra), { physicalResourceId: PHYSICAL_ID(connectionId) });
 
@@ -26,7 +31,9 @@ describe('InboundConnectionDeletion handler', () => {
 
     test('a connection to another domain fails and is not touched', async () => {
       seed(emulator(), { connections: [connection('cc-active-0001', 'ACTIVE', { destination: { domainName: 'other-domain' } })] });
-      await expect(run(event(DELETION, 'Create', props('cc-active-0001')))).rejects.toThrow(/goes to domain other-domain, not logs-destination/);
+      await expect(run(event(DELETION, 'Create', props('cc-active-0001')))).rejects.toThrow(
+        /goes to domain other-domain, not logs-destination/,
+      );
       expect(mutations(emulator())).toEqual([]);
     });
   });
@@ -35,7 +42,10 @@ describe('InboundConnectionDeletion handler', () => {
     test('a new connection id: a replacement, checked like a Create; the old connection is left to the old resource', async () => {
       seed(emulator(), { connections: [connection('cc-active-0001', 'ACTIVE'), connection('cc-active-0002', 'ACTIVE')] });
       const outcome = await run(
-        event(DELETION, 'Update', props('cc-active-0002'), { physicalResourceId: PHYSICAL_ID('cc-active-0001'), oldProperties: props('cc-active-0001') }),
+        event(DELETION, 'Update', props('cc-active-0002'), {
+          physicalResourceId: PHYSICAL_ID('cc-active-0001'),
+          oldProperties: props('cc-active-0001'),
+        }),
       );
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('cc-active-0002'));
       expect(mutations(emulator())).toEqual([]);
@@ -62,12 +72,21 @@ describe('InboundConnectionDeletion handler', () => {
     test('rollback: an update to a missing connection fails; the swapped update returns to the old id with no change', async () => {
       seed(emulator(), { connections: [connection('cc-active-0001', 'ACTIVE')] });
       await expect(
-        run(event(DELETION, 'Update', props('cc-missing-0001'), { physicalResourceId: PHYSICAL_ID('cc-active-0001'), oldProperties: props('cc-active-0001') }), {
-          beforePoll: aged(30_001),
-        }),
+        run(
+          event(DELETION, 'Update', props('cc-missing-0001'), {
+            physicalResourceId: PHYSICAL_ID('cc-active-0001'),
+            oldProperties: props('cc-active-0001'),
+          }),
+          {
+            beforePoll: aged(30_001),
+          },
+        ),
       ).rejects.toThrow(/cc-missing-0001 not found/);
       const rollback = await run(
-        event(DELETION, 'Update', props('cc-active-0001'), { physicalResourceId: PHYSICAL_ID('cc-missing-0001'), oldProperties: props('cc-missing-0001') }),
+        event(DELETION, 'Update', props('cc-active-0001'), {
+          physicalResourceId: PHYSICAL_ID('cc-missing-0001'),
+          oldProperties: props('cc-missing-0001'),
+        }),
       );
       expect(rollback.physicalResourceId).toBe(PHYSICAL_ID('cc-active-0001'));
       // The failed replacement's own Delete then finds nothing to delete.
@@ -87,7 +106,11 @@ describe('InboundConnectionDeletion handler', () => {
     });
 
     test.each(['APPROVED', 'PROVISIONING', 'ACTIVE'] as const)('%s: deletes it and waits until DELETED', async (status) => {
-      seed(emulator(), { connections: [connection('cc-active-0001', status), connection('cc-active-0002', 'ACTIVE')] }, { deleteMs: 30, acceptMs: Infinity });
+      seed(
+        emulator(),
+        { connections: [connection('cc-active-0001', status), connection('cc-active-0002', 'ACTIVE')] },
+        { deleteMs: 30, acceptMs: Infinity },
+      );
       const outcome = await run(deleteEvent('cc-active-0001'));
       expect(outcome.polls).toBeGreaterThan(0);
       expect(mutations(emulator())).toEqual(['DeleteInboundConnection cc-active-0001']);
@@ -125,9 +148,9 @@ describe('InboundConnectionDeletion handler', () => {
 
     test('a deletion that never settles fails at its deadline with the last status', async () => {
       seed(emulator(), { connections: [connection('cc-active-0001', 'ACTIVE')] }, { deleteMs: Infinity });
-      await expect(run(deleteEvent('cc-active-0001', { TimeoutSeconds: 120 }), { beforePoll: (e, poll) => (poll < 3 ? e : aged(120_000)(e)) })).rejects.toThrow(
-        /^Timed out after 2 minutes waiting for inbound connection cc-active-0001 to be deleted; last status: DELETING\./,
-      );
+      await expect(
+        run(deleteEvent('cc-active-0001', { TimeoutSeconds: 120 }), { beforePoll: (e, poll) => (poll < 3 ? e : aged(120_000)(e)) }),
+      ).rejects.toThrow(/^Timed out after 2 minutes waiting for inbound connection cc-active-0001 to be deleted; last status: DELETING\./);
       expect(mutations(emulator())).toEqual(['DeleteInboundConnection cc-active-0001']);
     });
 
@@ -139,7 +162,9 @@ describe('InboundConnectionDeletion handler', () => {
 
     test('under a physical id CloudFormation made up (Create still running): no call', async () => {
       seed(emulator(), { connections: [connection('cc-active-0001', 'ACTIVE')] });
-      const outcome = await run(event(DELETION, 'Delete', props('cc-active-0001'), { physicalResourceId: 'HandlerTest-Resource-1A2B3C4D5E6F' }));
+      const outcome = await run(
+        event(DELETION, 'Delete', props('cc-active-0001'), { physicalResourceId: 'HandlerTest-Resource-1A2B3C4D5E6F' }),
+      );
       expect(outcome.physicalResourceId).toBe('HandlerTest-Resource-1A2B3C4D5E6F');
       expect(emulator().requests).toEqual([]);
     });

@@ -3,12 +3,21 @@ import { CREATE_FAILED_MARKER, REJECTION, aged, connection, event, mutations, ru
 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (id: string) => `opensearch-inbound-connection-rejection:${id}`;
-const props = (connectionId: string, extra: Record<string, unknown> = {}) => ({ ConnectionId: connectionId, DomainName: 'logs-destination', TimeoutSeconds: 60, ...extra });
+const props = (connectionId: string, extra: Record<string, unknown> = {}) => ({
+  ConnectionId: connectionId,
+  DomainName: 'logs-destination',
+  TimeoutSeconds: 60,
+  ...extra,
+});
 
 describe('InboundConnectionRejection handler', () => {
   describe('Create', () => {
     test('PENDING_ACCEPTANCE: rejects once, then waits until REJECTED', async () => {
-      seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE'), connection('cc-other-0001', 'PENDING_ACCEPTANCE')] }, { rejectMs: 40 });
+      seed(
+        emulator(),
+        { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE'), connection('cc-other-0001', 'PENDING_ACCEPTANCE')] },
+        { rejectMs: 40 },
+      );
       const outcome = await run(event(REJECTION, 'Create', props('cc-pending-0001')));
       // While it waits, the framework holds the CREATE_FAILED marker; the real id comes when done.
       expect(outcome.handover.PhysicalResourceId).toBe(CREATE_FAILED_MARKER);
@@ -35,14 +44,17 @@ describe('InboundConnectionRejection handler', () => {
       expect(mutations(emulator())).toEqual([]);
     });
 
-    test.each(['APPROVED', 'PROVISIONING', 'ACTIVE'] as const)('%s: fails, pointing to InboundConnectionDeletion, and changes nothing', async (status) => {
-      seed(emulator(), { connections: [connection('cc-active-0001', status)] }, { acceptMs: Infinity });
-      await expect(run(event(REJECTION, 'Create', props('cc-active-0001')))).rejects.toThrow(
-        `Inbound connection cc-active-0001 is already accepted (${status}) and can no longer be rejected; nothing was changed. To remove it, use InboundConnectionDeletion instead.`,
-      );
-      expect(mutations(emulator())).toEqual([]);
-      expect(emulator().connection('cc-active-0001')?.status).toBe(status);
-    });
+    test.each(['APPROVED', 'PROVISIONING', 'ACTIVE'] as const)(
+      '%s: fails, pointing to InboundConnectionDeletion, and changes nothing',
+      async (status) => {
+        seed(emulator(), { connections: [connection('cc-active-0001', status)] }, { acceptMs: Infinity });
+        await expect(run(event(REJECTION, 'Create', props('cc-active-0001')))).rejects.toThrow(
+          `Inbound connection cc-active-0001 is already accepted (${status}) and can no longer be rejected; nothing was changed. To remove it, use InboundConnectionDeletion instead.`,
+        );
+        expect(mutations(emulator())).toEqual([]);
+        expect(emulator().connection('cc-active-0001')?.status).toBe(status);
+      },
+    );
 
     test('not visible: waits out the grace period, then fails naming the id, account and region', async () => {
       seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')] });
@@ -66,7 +78,9 @@ describe('InboundConnectionRejection handler', () => {
     });
 
     test('a connection to another domain than the one named fails and is not touched', async () => {
-      seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE', { destination: { domainName: 'other-domain' } })] });
+      seed(emulator(), {
+        connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE', { destination: { domainName: 'other-domain' } })],
+      });
       await expect(run(event(REJECTION, 'Create', props('cc-pending-0001')))).rejects.toThrow(
         'Inbound connection cc-pending-0001 goes to domain other-domain, not logs-destination; nothing was changed.',
       );
@@ -74,7 +88,9 @@ describe('InboundConnectionRejection handler', () => {
     });
 
     test('without a domain, any destination is accepted', async () => {
-      seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE', { destination: { domainName: 'other-domain' } })] });
+      seed(emulator(), {
+        connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE', { destination: { domainName: 'other-domain' } })],
+      });
       const outcome = await run(event(REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' }));
       expect(outcome.data).toEqual({ ConnectionStatus: 'REJECTED' });
     });
@@ -82,7 +98,9 @@ describe('InboundConnectionRejection handler', () => {
     test('a rejection that never settles fails at its own deadline with the last status', async () => {
       seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')] }, { rejectMs: Infinity });
       await expect(
-        run(event(REJECTION, 'Create', props('cc-pending-0001', { TimeoutSeconds: 60 })), { beforePoll: (e, poll) => (poll < 2 ? e : aged(61_000)(e)) }),
+        run(event(REJECTION, 'Create', props('cc-pending-0001', { TimeoutSeconds: 60 })), {
+          beforePoll: (e, poll) => (poll < 2 ? e : aged(61_000)(e)),
+        }),
       ).rejects.toThrow(
         /^Timed out after 1 minute waiting for inbound connection cc-pending-0001 to be rejected; last status: REJECTING\. The service may still finish/,
       );
@@ -100,9 +118,16 @@ describe('InboundConnectionRejection handler', () => {
 
   describe('Update', () => {
     test('a new connection id: rejects the new connection under a new physical id', async () => {
-      seed(emulator(), { connections: [connection('cc-pending-0001', 'REJECTED'), connection('cc-pending-0002', 'PENDING_ACCEPTANCE')] }, { rejectMs: 30 });
+      seed(
+        emulator(),
+        { connections: [connection('cc-pending-0001', 'REJECTED'), connection('cc-pending-0002', 'PENDING_ACCEPTANCE')] },
+        { rejectMs: 30 },
+      );
       const outcome = await run(
-        event(REJECTION, 'Update', props('cc-pending-0002'), { physicalResourceId: PHYSICAL_ID('cc-pending-0001'), oldProperties: props('cc-pending-0001') }),
+        event(REJECTION, 'Update', props('cc-pending-0002'), {
+          physicalResourceId: PHYSICAL_ID('cc-pending-0001'),
+          oldProperties: props('cc-pending-0001'),
+        }),
       );
       // The replacement happens only once the service is done: until then the old id stands.
       expect(outcome.handover.PhysicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
@@ -130,7 +155,10 @@ describe('InboundConnectionRejection handler', () => {
       await expect(run(event(REJECTION, 'Update', props('cc-active-0001'), forward))).rejects.toThrow(/already accepted/);
       // onEvent failed, so the framework answered with the physical id the update came with.
       const rollback = await run(
-        event(REJECTION, 'Update', props('cc-pending-0001'), { physicalResourceId: PHYSICAL_ID('cc-pending-0001'), oldProperties: props('cc-active-0001') }),
+        event(REJECTION, 'Update', props('cc-pending-0001'), {
+          physicalResourceId: PHYSICAL_ID('cc-pending-0001'),
+          oldProperties: props('cc-active-0001'),
+        }),
       );
       expect(rollback.physicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
       expect(mutations(emulator())).toEqual([]);
@@ -141,7 +169,9 @@ describe('InboundConnectionRejection handler', () => {
   describe('Delete', () => {
     test('makes no call at all: a rejection cannot be undone', async () => {
       seed(emulator(), { connections: [connection('cc-pending-0001', 'REJECTED')] });
-      const outcome = await run(event(REJECTION, 'Delete', props('cc-pending-0001'), { physicalResourceId: PHYSICAL_ID('cc-pending-0001') }));
+      const outcome = await run(
+        event(REJECTION, 'Delete', props('cc-pending-0001'), { physicalResourceId: PHYSICAL_ID('cc-pending-0001') }),
+      );
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
       expect(emulator().requests).toEqual([]);
     });

@@ -70,7 +70,9 @@ test('the packages dissociated from each domain are exactly those that left the 
       fc.array(version, { minLength: 1, maxLength: 4 }),
       fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
       async (versions, rollbackAt) => {
-        seed(emulator(), { domains: DOMAINS.map((domainName) => ({ domainName, packages: UNIVERSE.map((packageId) => ({ packageId })) })) });
+        seed(emulator(), {
+          domains: DOMAINS.map((domainName) => ({ domainName, packages: UNIVERSE.map((packageId) => ({ packageId })) })),
+        });
         const left = await play(versions, rollbackAt);
         for (const domainName of DOMAINS) {
           const remaining = (emulator().packages(domainName) ?? []).map((p) => p.packageId);
@@ -80,7 +82,11 @@ test('the packages dissociated from each domain are exactly those that left the 
         const asked = emulator()
           .mutatingRequests()
           .filter((r) => r.status === 200)
-          .flatMap((r) => ((r.body as { PackageList: string[]; DomainName: string }).PackageList ?? []).map((id) => `${(r.body as { DomainName: string }).DomainName}/${id}`));
+          .flatMap((r) =>
+            ((r.body as { PackageList: string[]; DomainName: string }).PackageList ?? []).map(
+              (id) => `${(r.body as { DomainName: string }).DomainName}/${id}`,
+            ),
+          );
         expect(new Set(asked).size).toBe(asked.length);
       },
     ),

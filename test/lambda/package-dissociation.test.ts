@@ -5,12 +5,20 @@ import { CREATE_FAILED_MARKER, PACKAGES, STACK_ID, aged, event, mutations, run, 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (domain: string, logicalId = 'Resource') =>
   `opensearch-package-dissociation:${domain}:${createHash('sha256').update(`${STACK_ID}/${logicalId}`).digest('hex').slice(0, 16)}`;
-const props = (domainName: string, packageIds: string[], extra: Record<string, unknown> = {}) => ({ DomainName: domainName, PackageIds: packageIds, TimeoutSeconds: 60, ...extra });
+const props = (domainName: string, packageIds: string[], extra: Record<string, unknown> = {}) => ({
+  DomainName: domainName,
+  PackageIds: packageIds,
+  TimeoutSeconds: 60,
+  ...extra,
+});
 
 function products(packageIds: string[], extra: Partial<SeedDomain> = {}): SeedDomain {
   return { domainName: 'search-products', packages: packageIds.map((packageId) => ({ packageId })), ...extra };
 }
-const remaining = (domain = 'search-products') => emulator().packages(domain)?.map((p) => `${p.packageId} ${p.status}`);
+const remaining = (domain = 'search-products') =>
+  emulator()
+    .packages(domain)
+    ?.map((p) => `${p.packageId} ${p.status}`);
 const deleteEvent = (domain: string, packageIds: string[], extra: Record<string, unknown> = {}) =>
   event(PACKAGES, 'Delete', props(domain, packageIds, extra), { physicalResourceId: PHYSICAL_ID(domain) });
 
@@ -67,7 +75,7 @@ describe('PackageDissociation handler', () => {
       expect(mutations(emulator())).toEqual([]);
     });
 
-    test('a new domain: a replacement that checks the new domain; the old resource\'s Delete empties the old domain', async () => {
+    test("a new domain: a replacement that checks the new domain; the old resource's Delete empties the old domain", async () => {
       seed(emulator(), { domains: [products(['F1', 'F2', 'F9']), { domainName: 'search-next', packages: [{ packageId: 'F1' }] }] });
       const outcome = await run(
         event(PACKAGES, 'Update', props('search-next', ['F1']), {
@@ -124,13 +132,17 @@ describe('PackageDissociation handler', () => {
     });
 
     test('a package already DISSOCIATING is waited for, not dissociated again', async () => {
-      seed(emulator(), { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1', status: 'DISSOCIATING' }, { packageId: 'F2' }] }] }, { dissociateMs: 30 });
+      seed(
+        emulator(),
+        { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1', status: 'DISSOCIATING' }, { packageId: 'F2' }] }] },
+        { dissociateMs: 30 },
+      );
       await run(deleteEvent('search-products', ['F1']));
       expect(mutations(emulator())).toEqual([]);
       expect(remaining()).toEqual(['F2 ACTIVE']);
     });
 
-    test('DISSOCIATION_FAILED: fails with the service\'s ErrorType and ErrorMessage', async () => {
+    test("DISSOCIATION_FAILED: fails with the service's ErrorType and ErrorMessage", async () => {
       seed(emulator(), { domains: [products(['F1', 'F2'])] }, { dissociateMs: 20 });
       emulator().failDissociation('search-products', 'F2', 'PluginInUse', 'The plugin is used by index products');
       await expect(run(deleteEvent('search-products', ['F1', 'F2']))).rejects.toThrow(
@@ -151,7 +163,9 @@ describe('PackageDissociation handler', () => {
       emulator().injectFault({ operation: 'DissociatePackages', kind: 'conflict', times: 2 });
       await run(deleteEvent('search-products', ['F1']));
       expect(remaining()).toEqual(['F9 ACTIVE']);
-      const calls = emulator().requests.filter((r) => r.operation === 'DissociatePackages').map((r) => r.status);
+      const calls = emulator()
+        .requests.filter((r) => r.operation === 'DissociatePackages')
+        .map((r) => r.status);
       expect(calls).toEqual([409, 409, 200]);
     });
 
@@ -165,17 +179,20 @@ describe('PackageDissociation handler', () => {
         },
       });
       expect(remaining()).toEqual([]);
-      expect(emulator().requests.filter((r) => r.operation === 'DissociatePackages').map((r) => r.errorType ?? 'ok')).toEqual([
-        'ValidationException',
-        'ValidationException',
-        'ValidationException',
-        'ok',
-      ]);
+      expect(
+        emulator()
+          .requests.filter((r) => r.operation === 'DissociatePackages')
+          .map((r) => r.errorType ?? 'ok'),
+      ).toEqual(['ValidationException', 'ValidationException', 'ValidationException', 'ok']);
     });
 
     test('a dissociation that never settles fails at its deadline, naming the packages and their last status', async () => {
       seed(emulator(), { domains: [products(['F1', 'F2'])] }, { dissociateMs: Infinity });
-      await expect(run(deleteEvent('search-products', ['F1', 'F2'], { TimeoutSeconds: 300 }), { beforePoll: (e, poll) => (poll < 2 ? e : aged(300_000)(e)) })).rejects.toThrow(
+      await expect(
+        run(deleteEvent('search-products', ['F1', 'F2'], { TimeoutSeconds: 300 }), {
+          beforePoll: (e, poll) => (poll < 2 ? e : aged(300_000)(e)),
+        }),
+      ).rejects.toThrow(
         /^Timed out after 5 minutes waiting for packages F1, F2 to be dissociated from domain search-products; last status: F1 DISSOCIATING, F2 DISSOCIATING\./,
       );
       expect(mutations(emulator())).toEqual(['DissociatePackages search-products [F1, F2]']);

@@ -37,7 +37,7 @@ describe('InboundConnectionRejection', () => {
     });
   });
 
-  test('the longest timeout: CloudFormation waits 58 minutes, past the provider\'s 57, under its default hour', () => {
+  test("the longest timeout: CloudFormation waits 58 minutes, past the provider's 57, under its default hour", () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001', timeout: Duration.minutes(55) });
     Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, { TimeoutSeconds: 3300, ServiceTimeout: '3480' });
@@ -109,9 +109,21 @@ describe('PackageDissociation', () => {
 
 describe('dependency on the domain', () => {
   test.each([
-    ['InboundConnectionRejection', (stack: Stack, domain: IDomain) => new InboundConnectionRejection(stack, 'R', { connectionId: 'cc-pending-0001', domain }), REJECTION_TYPE],
-    ['InboundConnectionDeletion', (stack: Stack, domain: IDomain) => new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain }), DELETION_TYPE],
-    ['PackageDissociation', (stack: Stack, domain: IDomain) => new PackageDissociation(stack, 'R', { domain, packageIds: ['F1'] }), PACKAGE_TYPE],
+    [
+      'InboundConnectionRejection',
+      (stack: Stack, domain: IDomain) => new InboundConnectionRejection(stack, 'R', { connectionId: 'cc-pending-0001', domain }),
+      REJECTION_TYPE,
+    ],
+    [
+      'InboundConnectionDeletion',
+      (stack: Stack, domain: IDomain) => new InboundConnectionDeletion(stack, 'R', { connectionId: 'cc-active-0001', domain }),
+      DELETION_TYPE,
+    ],
+    [
+      'PackageDissociation',
+      (stack: Stack, domain: IDomain) => new PackageDissociation(stack, 'R', { domain, packageIds: ['F1'] }),
+      PACKAGE_TYPE,
+    ],
   ])('%s depends on a domain of the same stack', (_name, make, type) => {
     const stack = newStack();
     const domain = ownDomain(stack);
@@ -202,12 +214,16 @@ describe('synth-time validation', () => {
     ['has an underscore', 'cc_pending_0001'],
     ['is empty', ''],
   ])('fails when connectionId %s', (_case, connectionId) => {
-    expect(make({ connectionId })).toThrow(/^connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got ".*"( \(\d+ characters\))?$/);
+    expect(make({ connectionId })).toThrow(
+      /^connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got ".*"( \(\d+ characters\))?$/,
+    );
   });
 
   test('fails when InboundConnectionDeletion gets a bad connectionId, naming it', () => {
     const stack = newStack();
-    expect(() => new InboundConnectionDeletion(stack, 'D', { connectionId: 'Bad Id!' })).toThrow('connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got "Bad Id!"');
+    expect(() => new InboundConnectionDeletion(stack, 'D', { connectionId: 'Bad Id!' })).toThrow(
+      'connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got "Bad Id!"',
+    );
   });
 
   test.each([
@@ -234,7 +250,9 @@ describe('synth-time validation', () => {
   test('fails when packageIds repeats a literal id next to a token', () => {
     const stack = newStack();
     const token = new CfnParameter(stack, 'Package').valueAsString;
-    expect(() => new PackageDissociation(stack, 'P', { domain: importedDomain(stack, 'search-products'), packageIds: [token, 'F1', 'F1'] })).toThrow(/"F1" appears twice/);
+    expect(
+      () => new PackageDissociation(stack, 'P', { domain: importedDomain(stack, 'search-products'), packageIds: [token, 'F1', 'F1'] }),
+    ).toThrow(/"F1" appears twice/);
   });
 
   test('accepts package ids that are tokens', () => {

@@ -27,6 +27,10 @@ export function handlerStatements(template: Template): Array<{ Action: string | 
   if (!policy) {
     throw new Error('no handler role policy in the template');
   }
-  const statements = policy[1].Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Effect: string }>;
+  const statements = policy[1].Properties.PolicyDocument.Statement as Array<{
+    Action: string | string[];
+    Resource: unknown;
+    Effect: string;
+  }>;
   return statements.filter((statement) => ![statement.Action].flat().some((action) => action.startsWith('logs:')));
 }

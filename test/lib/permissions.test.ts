@@ -79,7 +79,9 @@ describe('handler permissions', () => {
         ],
       },
     });
-    const handlerRoles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.includes('LifecycleProviderHandlerRole'));
+    const handlerRoles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) =>
+      id.includes('LifecycleProviderHandlerRole'),
+    );
     expect(handlerRoles).toHaveLength(1);
     expect(handlerRoles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
   });

@@ -17,7 +17,10 @@ test('200 PackageDissociation resources on 200 domains stay within IAM policy si
     expect(name).toHaveLength(28);
     const arn = `arn:aws:es:ap-southeast-2:111111111111:domain/${name}`;
     arns.push(arn);
-    const domain = Domain.fromDomainAttributes(stack, `Domain${i}`, { domainArn: arn, domainEndpoint: `https://search-${name}-x.es.amazonaws.com` });
+    const domain = Domain.fromDomainAttributes(stack, `Domain${i}`, {
+      domainArn: arn,
+      domainEndpoint: `https://search-${name}-x.es.amazonaws.com`,
+    });
     new PackageDissociation(stack, `Packages${i}`, { domain, packageIds: ['F1'] });
   }
   const template = Template.fromStack(stack);

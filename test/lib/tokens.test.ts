@@ -19,7 +19,10 @@ describe('unresolved tokens at synth', () => {
   test('a package list from a parameter passes through', () => {
     const stack = newStack();
     const packageIds = new CfnParameter(stack, 'PackageIds', { type: 'CommaDelimitedList' }).valueAsList;
-    const domain = Domain.fromDomainAttributes(stack, 'D', { domainArn: 'arn:aws:es:us-east-1:111111111111:domain/search-products', domainEndpoint: 'https://x' });
+    const domain = Domain.fromDomainAttributes(stack, 'D', {
+      domainArn: 'arn:aws:es:us-east-1:111111111111:domain/search-products',
+      domainEndpoint: 'https://x',
+    });
     new PackageDissociation(stack, 'P', { domain, packageIds });
     Template.fromStack(stack).hasResourceProperties('Custom::OpenSearchPackageDissociation', { PackageIds: { Ref: 'PackageIds' } });
   });
@@ -33,7 +36,9 @@ describe('unresolved tokens at synth', () => {
     });
     new PackageDissociation(stack, 'P', { domain, packageIds: ['F1'] });
     const template = Template.fromStack(stack).toJSON();
-    const [resource] = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter((r) => r.Type === 'Custom::OpenSearchPackageDissociation');
+    const [resource] = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter(
+      (r) => r.Type === 'Custom::OpenSearchPackageDissociation',
+    );
     expect(JSON.stringify(resource.Properties.DomainName)).toContain('DomainName');
   });
 });

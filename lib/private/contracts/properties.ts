@@ -114,12 +114,7 @@ export function checkPackageIds(value: unknown, label: string = PropertyKey.PACK
  */
 export function checkTimeoutSeconds(value: unknown, label: string = PropertyKey.TIMEOUT_SECONDS): number {
   const seconds = typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : value;
-  if (
-    typeof seconds !== 'number' ||
-    !Number.isInteger(seconds) ||
-    seconds < MIN_TIMEOUT_SECONDS ||
-    seconds > MAX_TIMEOUT_SECONDS
-  ) {
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < MIN_TIMEOUT_SECONDS || seconds > MAX_TIMEOUT_SECONDS) {
     throw new InvalidPropertyError(
       `${label} must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS} (55 minutes); got ${describeValue(value)}`,
     );
