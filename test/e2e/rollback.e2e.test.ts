@@ -108,7 +108,11 @@ describe('rollback', () => {
     expect(result).toMatchObject({ ok: false, failed: [stack.ids.late], status: 'ROLLBACK_COMPLETE' });
     const rollbackDelete = run.requests.find((request) => request.LogicalResourceId === stack.ids.late && request.RequestType === 'Delete');
     expect(rollbackDelete).toMatchObject({ PhysicalResourceId: CREATE_FAILED_MARKER });
-    expect(handlerInvocations(run, 'onEvent').filter((event) => event.LogicalResourceId === stack.ids.late).map((event) => event.RequestType)).toEqual(['Create']);
+    expect(
+      handlerInvocations(run, 'onEvent')
+        .filter((event) => event.LogicalResourceId === stack.ids.late)
+        .map((event) => event.RequestType),
+    ).toEqual(['Create']);
     expect(mutatingCalls(run).filter((call) => call.includes('cc-late-0000001'))).toEqual([]);
     expect(diffWorld(before, run.emulator.snapshot())).toEqual(['connection cc-late-0000001: added (ACTIVE)']);
   });

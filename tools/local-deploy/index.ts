@@ -12,7 +12,8 @@
  * Pieces: assembly.ts + intrinsics.ts + stack-model.ts read the template; engine.ts is
  * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
  * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
- * talks to; clock.ts compresses time;
+ * talks to; service-proxy.ts is the emulator as the handlers reach it (call attribution, crash
+ * injection); clock.ts compresses time;
  * event-log.ts prints; world-diff.ts compares emulator snapshots.
  */
 import * as os from 'os';
@@ -24,11 +25,13 @@ import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEven
 import { EventLog } from './event-log';
 import { type InvocationRecord, LambdaService } from './lambda-service';
 import { RESPONSE_PORT_PRELOAD, ResponseEndpoint } from './response-endpoint';
+import { type CrashRecord, type CrashRule, type ServiceCall, ServiceProxy } from './service-proxy';
 import { type ExecutionRecord, StepFunctionsService } from './sfn-service';
 
 export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
 export type { InvocationRecord } from './lambda-service';
 export type { ExecutionRecord } from './sfn-service';
+export type { CrashRecord, CrashRule, CrashableOperation, ServiceCall } from './service-proxy';
 export { diffWorld, describeWorld } from './world-diff';
 
 export interface LocalDeploymentOptions {
@@ -52,6 +55,23 @@ export interface LocalDeploymentOptions {
    * preload, as when port 443 cannot be bound (EACCES). Default: only when 443 is refused.
    */
   readonly avoidPort443?: boolean;
+  /**
+   * Variables added to the environment of the library's handler functions only: the functions a
+   * Provider framework calls as its onEvent and isComplete handlers (`index.onEvent`,
+   * `index.isComplete`), not the framework's own. They override the function's own variables,
+   * e.g. `{ OPENSEARCH_LIFECYCLE_REQUEST_TIMEOUT_MS: '300' }` for a short SDK request timeout.
+   */
+  readonly handlerEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Kill a process right after the service has accepted a mutating call of a library handler
+   * (see `CrashRule`); `run.crashes` lists the crashes caused.
+   */
+  readonly crash?: CrashRule | readonly CrashRule[];
+  /**
+   * Called synchronously with every call a library handler makes to the service, before it is
+   * forwarded to the emulator: a test can inject a fault for exactly that call.
+   */
+  readonly onServiceRequest?: (call: ServiceCall) => void;
 }
 
 /** The node_modules the framework's `require('@aws-sdk/client-lambda')` resolves from (NODE_PATH). */
@@ -66,6 +86,13 @@ export class LocalDeployment {
     const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
     const endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
     const run = new LocalDeployment(clock, emulator, endpoint, options);
+    run.proxy = await ServiceProxy.start({
+      clock,
+      lambda: run.lambda,
+      upstream: emulator.endpoint,
+      crash: options.crash,
+      onServiceRequest: options.onServiceRequest,
+    });
     await run.lambda.start();
     await run.sfn.start();
     return run;
@@ -86,6 +113,7 @@ export class LocalDeployment {
   private readonly eventLog: EventLog;
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
+  private proxy!: ServiceProxy;
   private lastStack?: string;
   private stopped?: Promise<void>;
 
@@ -94,7 +122,6 @@ export class LocalDeployment {
     /** The embedded OpenSearch emulator, on the runner's virtual clock. */
     readonly emulator: OpenSearchEmulator,
     private readonly endpoint: ResponseEndpoint,
-    /** The emulator as the handlers reach it: its Date header on the virtual clock. */
     options: LocalDeploymentOptions,
   ) {
     this.eventLog = new EventLog({
@@ -135,6 +162,11 @@ export class LocalDeployment {
         ...(endpoint.needsPreload ? { LOCAL_DEPLOY_RESPONSE_ENDPOINT: `${endpoint.host}:${endpoint.port}` } : {}),
       }),
       preloads: () => [VIRTUAL_CLOCK_PRELOAD, ...(endpoint.needsPreload ? [RESPONSE_PORT_PRELOAD] : [])],
+      // The library's handlers reach the emulator through the proxy, under a path of their own.
+      invocationEnv: (fn, requestId) =>
+        this.lambda.userFunctionRole(fn)
+          ? { ...options.handlerEnvironment, AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId) }
+          : {},
     });
     this.sfn = new StepFunctionsService(clock, this.lambda);
     this.engine = new CloudFormationEngine({
@@ -191,6 +223,16 @@ export class LocalDeployment {
     return this.lambda.invocations;
   }
 
+  /** Every call the library's handlers made to the service, with the resource and request it served. */
+  get serviceCalls(): readonly ServiceCall[] {
+    return this.proxy.calls;
+  }
+
+  /** The crashes the `crash` rules caused. */
+  get crashes(): readonly CrashRecord[] {
+    return this.proxy.crashes;
+  }
+
   /** Every waiter state machine execution. */
   get executions(): readonly ExecutionRecord[] {
     return this.sfn.executions;
@@ -218,6 +260,7 @@ export class LocalDeployment {
       this.eventLog.dispose();
       await this.sfn.stop();
       await this.lambda.stop();
+      await this.proxy?.stop();
       await this.endpoint.stop();
       await this.emulator.stop();
     })();

@@ -58,7 +58,16 @@ export interface LambdaServiceOptions {
   readonly baseEnv: () => Record<string, string>;
   /** Extra `--require` preloads for every child. */
   readonly preloads: () => string[];
+  /**
+   * Variables added for one invocation, over the function's own (reserved variables still win):
+   * the runner gives the Provider framework's user functions their service endpoint and the
+   * test's `handlerEnvironment` here.
+   */
+  readonly invocationEnv?: (fn: FunctionSpec, requestId: string) => Record<string, string>;
 }
+
+/** Which user function of a Provider framework a function is: the one it calls onEvent or isComplete. */
+export type UserFunctionRole = 'onEvent' | 'isComplete';
 
 export class FunctionNotFound extends Error {
   constructor(readonly reference: string) {
@@ -75,6 +84,7 @@ export function functionNameOf(reference: string): string {
 
 export class LambdaService {
   readonly invocations: InvocationRecord[] = [];
+  private readonly byRequestId = new Map<string, InvocationRecord>();
   private readonly functions = new Map<string, FunctionSpec>();
   private readonly children = new Set<ChildProcess>();
   private readonly sockets = new Set<Socket>();
@@ -119,6 +129,24 @@ export class LambdaService {
     return this.functions.get(functionNameOf(reference));
   }
 
+  /** The invocation with this Lambda request id. */
+  invocation(requestId: string): InvocationRecord | undefined {
+    return this.byRequestId.get(requestId);
+  }
+
+  /**
+   * 'onEvent' / 'isComplete' when a registered Provider framework function names this function in
+   * USER_ON_EVENT_FUNCTION_ARN / USER_IS_COMPLETE_FUNCTION_ARN (the library's handlers); else undefined.
+   */
+  userFunctionRole(fn: FunctionSpec): UserFunctionRole | undefined {
+    for (const candidate of this.functions.values()) {
+      const { USER_ON_EVENT_FUNCTION_ARN: onEvent, USER_IS_COMPLETE_FUNCTION_ARN: isComplete } = candidate.environment;
+      if (onEvent !== undefined && functionNameOf(onEvent) === fn.name) return 'onEvent';
+      if (isComplete !== undefined && functionNameOf(isComplete) === fn.name) return 'isComplete';
+    }
+    return undefined;
+  }
+
   /** Invoke, RequestResponse: runs the function and returns what Lambda's Invoke would. */
   async invoke(reference: string, payload: string): Promise<InvokeResult> {
     const fn = this.find(reference);
@@ -159,6 +187,7 @@ export class LambdaService {
       kill: () => child?.kill('SIGKILL'),
     };
     this.invocations.push(record);
+    this.byRequestId.set(requestId, record);
     const result = (outcome: InvocationOutcome, payload: string, failed: boolean): InvokeResult => {
       record.outcome = outcome;
       record.result = payload;
@@ -180,6 +209,7 @@ export class LambdaService {
     const env: Record<string, string> = {
       ...this.options.baseEnv(),
       ...fn.environment,
+      ...this.options.invocationEnv?.(fn, requestId),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       // Reserved variables last: Lambda does not let a function's configuration override them.

@@ -1,0 +1,84 @@
+/**
+ * Concurrency: 20 PackageDissociation resources on ONE domain, deleted at once as CloudFormation
+ * deletes independent resources (in parallel). The service runs one package operation per
+ * domain at a time and refuses the others with ConflictException; each handler keeps asking at
+ * its polls until its turn comes. All 20 succeed within their 30-minute timeouts, each with one
+ * accepted DissociatePackages naming only its own package.
+ *
+ * The compression is moderate on purpose: with 20 resources waiting, every poll round starts 40
+ * processes, so real time, not the modelled waits, sets the pace, and compression only turns it
+ * into virtual minutes counted against the deadline.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import { PackageDissociation } from '../../../lib';
+import { packageDissociationPhysicalId } from '../../../lib/private/contracts/package-dissociation';
+import type { World } from '../../emulator';
+import { Runner, importedDomain, statuses, synth } from '../helpers';
+import { acceptedMutations, emulatorAcceptedMutations, expectInvariants, startFaultRunner } from './helpers';
+
+const STACK = 'ConcurrentPackagesE2E';
+const DOMAIN = 'shared-domain';
+const COUNT = 20;
+const packageId = (index: number) => `F${String(1_000_000_000 + index)}`;
+
+const WORLD: World = {
+  domains: [
+    {
+      domainName: DOMAIN,
+      packages: [...Array.from({ length: COUNT }, (_, index) => ({ packageId: packageId(index) })), { packageId: 'F999999999' }],
+    },
+  ],
+};
+
+describe(`${COUNT} PackageDissociation resources on one domain, deleted at once`, () => {
+  const stack = synth(STACK, (scope: Stack) => {
+    const domain = importedDomain(scope, DOMAIN);
+    return Object.fromEntries(
+      Array.from({ length: COUNT }, (_, index) => [
+        `p${index}`,
+        new PackageDissociation(scope, `Packages${index}`, { domain, packageIds: [packageId(index)], timeout: Duration.minutes(30) }),
+      ]),
+    );
+  });
+  const ids = Object.values(stack.ids);
+  let runner: Runner;
+  let seed: World;
+
+  beforeAll(async () => {
+    runner = await startFaultRunner(WORLD, { dissociateMs: 3_000 }, 30);
+    seed = runner.run.emulator.snapshot();
+  });
+  afterAll(() => runner?.run.stop());
+
+  test('all succeed; each makes one accepted call for its own package; conflicts were met and waited out', async () => {
+    const { run } = runner;
+    expect(await run.deploy(stack.cdkOut, STACK)).toMatchObject({ ok: true, failed: [], status: 'CREATE_COMPLETE' });
+    const stackId = run.stackId(STACK)!;
+    Object.entries(stack.ids).forEach(([key, id]) => {
+      expect(run.resources[id].physicalResourceId).toBe(packageDissociationPhysicalId(DOMAIN, stackId, id));
+      expect(key).toMatch(/^p\d+$/);
+    });
+    const before = run.emulator.snapshot();
+
+    expect(await run.destroy(STACK)).toMatchObject({ ok: true, failed: [], status: 'DELETE_COMPLETE' });
+    for (const id of ids) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+
+    // In parallel: every Delete had started before the first one finished.
+    const deleteEvents = run.events.filter((event) => ids.includes(event.logicalId) && event.status.startsWith('DELETE_'));
+    const firstComplete = deleteEvents.findIndex((event) => event.status === 'DELETE_COMPLETE');
+    expect(deleteEvents.slice(0, firstComplete).filter((event) => event.status === 'DELETE_IN_PROGRESS')).toHaveLength(COUNT);
+
+    // The service refused concurrent operations; the handlers waited their turn.
+    const conflicts = run.serviceCalls.filter((call) => call.operation === 'DissociatePackages' && call.errorType === 'ConflictException');
+    expect(conflicts.length).toBeGreaterThan(0);
+    Object.values(stack.ids).forEach((id, index) => {
+      expect(acceptedMutations(run, id)).toEqual([`DissociatePackages ${DOMAIN} [${packageId(index)}]`]);
+    });
+    expect(emulatorAcceptedMutations(run)).toHaveLength(COUNT);
+    expect(expectInvariants(runner, before)).toEqual(
+      Array.from({ length: COUNT }, (_, index) => `package ${DOMAIN}/${packageId(index)}: ACTIVE -> gone`),
+    );
+    expect(run.emulator.packages(DOMAIN)).toEqual([{ packageId: 'F999999999', status: 'ACTIVE' }]);
+    expectInvariants(runner, seed);
+  });
+});

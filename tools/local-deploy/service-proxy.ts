@@ -1,0 +1,288 @@
+/**
+ * The OpenSearch endpoint as the library's handlers reach it: a pass-through HTTP proxy in front
+ * of the emulator. Each handler invocation gets its own base path (`/invocations/<Lambda request
+ * id>`, in AWS_ENDPOINT_URL_OPENSEARCH; the SDK keeps an endpoint's path), so every call is
+ * attributed to the invocation, and so to the resource and request, that made it.
+ *
+ * It forwards requests and answers unchanged (faults included: a dropped connection is dropped
+ * on both sides, a request the client gives up on is given up upstream too), and adds:
+ *  - `serviceCalls`: every call with its resource, request type and entry point, and its answer;
+ *  - `onServiceRequest`: a synchronous hook before a call is forwarded (e.g. to inject a fault
+ *    for exactly that call);
+ *  - crash rules: right after the emulator has answered a mutating call with success, the
+ *    process of that invocation (or of the framework invocation that called it) is killed, as if
+ *    its sandbox died between the service's answer and the handler's response.
+ */
+import * as http from 'http';
+import type { AddressInfo, Socket } from 'net';
+import type { VirtualClock } from './clock';
+import type { InvocationRecord, LambdaService, UserFunctionRole } from './lambda-service';
+
+/** The operations of the emulated service, by method and path (its REST routes). */
+const OPERATIONS: ReadonlyArray<{ method: string; pattern: RegExp; operation: string }> = [
+  { method: 'POST', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/search$/, operation: 'DescribeInboundConnections' },
+  { method: 'PUT', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+\/reject$/, operation: 'RejectInboundConnection' },
+  { method: 'PUT', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+\/accept$/, operation: 'AcceptInboundConnection' },
+  { method: 'DELETE', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+$/, operation: 'DeleteInboundConnection' },
+  { method: 'POST', pattern: /^\/2021-01-01\/packages\/dissociateMultiple$/, operation: 'DissociatePackages' },
+  { method: 'POST', pattern: /^\/2021-01-01\/packages\/associateMultiple$/, operation: 'AssociatePackages' },
+  { method: 'GET', pattern: /^\/2021-01-01\/domain\/[^/]+\/packages$/, operation: 'ListPackagesForDomain' },
+  { method: 'GET', pattern: /^\/2021-01-01\/opensearch\/domain\/[^/]+$/, operation: 'DescribeDomain' },
+];
+
+export const MUTATING_SERVICE_OPERATIONS: ReadonlySet<string> = new Set([
+  'RejectInboundConnection',
+  'DeleteInboundConnection',
+  'AcceptInboundConnection',
+  'DissociatePackages',
+  'AssociatePackages',
+]);
+
+/** The operation a request is, from its method and path; 'Unknown' when none matches. */
+export function operationOf(method: string, path: string): string {
+  return OPERATIONS.find((entry) => entry.method === method && entry.pattern.test(path))?.operation ?? 'Unknown';
+}
+
+/** One call a library handler made to the service. */
+export interface ServiceCall {
+  /** Virtual epoch ms when the request reached the proxy. */
+  readonly at: number;
+  readonly operation: string;
+  readonly method: string;
+  /** The path as the service sees it (without the invocation prefix), without the query. */
+  readonly path: string;
+  /** Parsed JSON body; undefined when empty. */
+  readonly body: unknown;
+  /** The Lambda request id of the invocation that made the call. */
+  readonly invocationId: string;
+  /** Which handler made it. */
+  readonly entry?: UserFunctionRole;
+  /** The event's LogicalResourceId and RequestType: the resource and request the handler served. */
+  readonly logicalId?: string;
+  readonly requestType?: string;
+  /** The HTTP status the service answered; 0 while waiting, and when no answer came (dropped, given up). */
+  status: number;
+  /** `x-amzn-errortype` of an error answer. */
+  errorType?: string;
+}
+
+export type CrashableOperation = 'RejectInboundConnection' | 'DeleteInboundConnection' | 'DissociatePackages';
+
+/**
+ * Kill a process right after the service has accepted a mutating call (2xx) made by a library
+ * handler. Every field but `when` and `afterOperation` narrows which calls match.
+ */
+export interface CrashRule {
+  /** The handler whose call triggers the crash. */
+  readonly when: UserFunctionRole;
+  readonly afterOperation: CrashableOperation;
+  /** How many crashes this rule causes. Default 1. */
+  readonly times?: number;
+  /** Only for this resource (the event's LogicalResourceId). */
+  readonly logicalId?: string;
+  /** Only for this request type. */
+  readonly requestType?: 'Create' | 'Update' | 'Delete';
+  /**
+   * `handler` (default): the library handler's own process dies before it sees the answer; the
+   * framework gets what Lambda returns for a crashed runtime (FunctionError Unhandled,
+   * errorType Runtime.ExitError). `framework`: the Provider framework process that invoked the
+   * handler (framework.onEvent / framework.isComplete) dies instead; the handler carries on, but
+   * its answer reaches no one, and the framework invocation fails with Runtime.ExitError.
+   */
+  readonly process?: 'handler' | 'framework';
+}
+
+/** A crash a rule caused. */
+export interface CrashRecord {
+  /** Virtual epoch ms. */
+  readonly at: number;
+  readonly rule: CrashRule;
+  /** The call after whose answer the process was killed. */
+  readonly call: ServiceCall;
+  /** The invocation whose process was killed. */
+  readonly killed: InvocationRecord;
+}
+
+export interface ServiceProxyOptions {
+  readonly clock: VirtualClock;
+  readonly lambda: LambdaService;
+  /** The emulator's endpoint, `http://127.0.0.1:<port>`. */
+  readonly upstream: string;
+  readonly crash?: CrashRule | readonly CrashRule[];
+  readonly onServiceRequest?: (call: ServiceCall) => void;
+}
+
+const PREFIX = /^\/invocations\/([^/]+)(\/.*)$/;
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'host']);
+
+function forwardedHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
+}
+
+export class ServiceProxy {
+  static async start(options: ServiceProxyOptions): Promise<ServiceProxy> {
+    const proxy = new ServiceProxy(options);
+    await new Promise<void>((resolve, reject) => {
+      proxy.server.once('error', reject);
+      proxy.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    proxy.url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
+    return proxy;
+  }
+
+  readonly calls: ServiceCall[] = [];
+  readonly crashes: CrashRecord[] = [];
+  private readonly rules: Array<{ rule: CrashRule; left: number }>;
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly target: URL;
+  private url = '';
+
+  private constructor(private readonly options: ServiceProxyOptions) {
+    const rules = options.crash === undefined ? [] : Array.isArray(options.crash) ? options.crash : [options.crash as CrashRule];
+    this.rules = rules.map((rule) => ({ rule: { ...rule }, left: rule.times ?? 1 }));
+    this.target = new URL(options.upstream);
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** The endpoint one invocation is given. */
+  endpointFor(invocationId: string): string {
+    return `${this.url}/invocations/${invocationId}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.agent.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => this.forward(req, res, Buffer.concat(chunks)));
+    req.on('error', () => req.socket.destroy());
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    const method = req.method ?? 'GET';
+    const match = PREFIX.exec(req.url ?? '');
+    if (!match) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `Not a handler endpoint: ${req.url}` }));
+      return;
+    }
+    const [, invocationId, upstreamPath] = match;
+    const invocation = this.options.lambda.invocation(invocationId);
+    const fn = invocation ? this.options.lambda.find(invocation.functionName) : undefined;
+    const event = invocation ? parseEvent(invocation.payload) : {};
+    const path = upstreamPath.split('?')[0];
+    let parsed: unknown;
+    try {
+      parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+    } catch {
+      parsed = body.toString('utf8');
+    }
+    const call: ServiceCall = {
+      at: this.options.clock.now(),
+      operation: operationOf(method, path),
+      method,
+      path,
+      body: parsed,
+      invocationId,
+      entry: fn ? this.options.lambda.userFunctionRole(fn) : undefined,
+      logicalId: event.LogicalResourceId,
+      requestType: event.RequestType,
+      status: 0,
+    };
+    this.calls.push(call);
+    this.options.onServiceRequest?.(call);
+
+    const upstream = http.request(
+      {
+        protocol: this.target.protocol,
+        hostname: this.target.hostname,
+        port: this.target.port,
+        method,
+        path: upstreamPath,
+        headers: { ...forwardedHeaders(req.headers), host: this.target.host, 'content-length': String(body.length) },
+        agent: this.agent,
+      },
+      (answer) => {
+        const parts: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => parts.push(chunk));
+        answer.on('error', () => req.socket.destroy());
+        answer.on('end', () => {
+          const status = answer.statusCode ?? 0;
+          call.status = status;
+          const errorType = answer.headers['x-amzn-errortype'];
+          if (typeof errorType === 'string') call.errorType = errorType;
+          const crash = status >= 200 && status < 300 && invocation ? this.ruleFor(call) : undefined;
+          if (crash && this.kill(crash.rule, call, invocation!)) {
+            crash.left--;
+            // The handler's own process: it must never see this answer, so none is sent; the
+            // connection goes with the process.
+            if ((crash.rule.process ?? 'handler') === 'handler') return;
+          }
+          if (res.destroyed) return;
+          res.writeHead(status, forwardedHeaders(answer.headers));
+          res.end(Buffer.concat(parts));
+        });
+      },
+    );
+    // The service dropped the connection: drop the handler's too, so that it sees the same fault.
+    upstream.on('error', () => req.socket.destroy());
+    // The handler gave up (its request timeout) or died: give up upstream as well.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.end(body);
+  }
+
+  /** The first rule with crashes left that matches this accepted call. */
+  private ruleFor(call: ServiceCall): { rule: CrashRule; left: number } | undefined {
+    if (!MUTATING_SERVICE_OPERATIONS.has(call.operation)) return undefined;
+    return this.rules.find(
+      ({ rule, left }) =>
+        left > 0 &&
+        rule.when === call.entry &&
+        rule.afterOperation === call.operation &&
+        (rule.logicalId === undefined || rule.logicalId === call.logicalId) &&
+        (rule.requestType === undefined || rule.requestType === call.requestType),
+    );
+  }
+
+  /** Kills the process the rule names; returns false when there was none to kill. */
+  private kill(rule: CrashRule, call: ServiceCall, invocation: InvocationRecord): boolean {
+    let victim: InvocationRecord | undefined = invocation;
+    if (rule.process === 'framework') {
+      const requestId = parseEvent(invocation.payload).RequestId;
+      // The framework invocation serving the same CloudFormation request, still waiting for this handler.
+      victim = [...this.options.lambda.invocations]
+        .reverse()
+        .find(
+          (candidate) =>
+            candidate.outcome === 'running' &&
+            candidate.handler === `framework.${rule.when}` &&
+            parseEvent(candidate.payload).RequestId === requestId,
+        );
+    }
+    if (!victim || victim.outcome !== 'running') return false;
+    victim.kill();
+    this.crashes.push({ at: this.options.clock.now(), rule, call, killed: victim });
+    return true;
+  }
+}
+
+function parseEvent(payload: string): { LogicalResourceId?: string; RequestType?: string; RequestId?: string } {
+  try {
+    const event = JSON.parse(payload);
+    return typeof event === 'object' && event !== null ? event : {};
+  } catch {
+    return {};
+  }
+}
