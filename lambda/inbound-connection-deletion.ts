@@ -94,6 +94,8 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
       status = await mutateOrReread(
         'RejectInboundConnection',
         task,
+        context,
+        status,
         () => rejectInboundConnection(task.connectionId),
         gone,
         'Check the connection in the OpenSearch console, then retry the stack deletion.',
@@ -102,6 +104,8 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
       status = await mutateOrReread(
         'DeleteInboundConnection',
         task,
+        context,
+        status,
         () =>
           deleteInboundConnection(task.connectionId).catch((error) => {
             if (isNotFound(error)) return 'DELETED';

@@ -72,6 +72,8 @@ export const inboundConnectionRejection: ResourceKind<RejectionTask> = {
       status = await mutateOrReread(
         'RejectInboundConnection',
         task,
+        context,
+        status,
         () => rejectInboundConnection(task.connectionId),
         (now) => now === 'REJECTING' || DONE_STATUSES.has(now ?? 'DELETED'),
         'Check the connection in the OpenSearch console.',

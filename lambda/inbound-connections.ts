@@ -80,10 +80,16 @@ export async function currentStatus(task: ConnectionTask): Promise<Progress> {
 export async function mutateOrReread(
   operation: string,
   task: ConnectionTask,
+  context: StepContext,
+  status: string,
   call: () => Promise<string | undefined>,
   settled: (status: string | undefined) => boolean,
   advice: string,
 ): Promise<string> {
+  if (!context.mayMutate) {
+    log(`${operation} ${task.connectionId}: not made, the deadline has passed`);
+    return status;
+  }
   try {
     return (await call()) ?? 'UNKNOWN';
   } catch (error) {

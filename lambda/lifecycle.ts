@@ -50,6 +50,11 @@ export interface StepContext {
   readonly startedAt: number;
   readonly now: number;
   readonly event: ResourceEvent;
+  /**
+   * False at the poll that passes the deadline: that poll only reads, so that a resource about to
+   * report "timed out" never changes anything in the same breath.
+   */
+  readonly mayMutate: boolean;
 }
 
 /** What one kind of resource does. The driver below does the rest. */
@@ -136,7 +141,7 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
     return { PhysicalResourceId: plan.physicalResourceId, Done: true };
   }
   const startedAt = Date.now();
-  const progress = await attempt(kind, plan.task, { phase: 'event', startedAt, now: startedAt, event });
+  const progress = await attempt(kind, plan.task, { phase: 'event', startedAt, now: startedAt, event, mayMutate: true });
   if (progress.done) {
     return { PhysicalResourceId: plan.physicalResourceId, Data: progress.data, Done: true };
   }
@@ -160,7 +165,7 @@ export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsComple
     throw new ResourceFailure(`isComplete received no deadline for ${event.PhysicalResourceId}; this is a bug in cdk-opensearch-lifecycle`);
   }
   const now = Date.now();
-  const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event });
+  const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline });
   if (progress.done) {
     return { IsComplete: true, PhysicalResourceId: event.FinalPhysicalResourceId, Data: progress.data };
   }

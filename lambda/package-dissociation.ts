@@ -102,25 +102,10 @@ export const packageDissociation: ResourceKind<PackageTask> = {
       .map((association) => association.PackageID as string)
       .filter((id) => !alreadyAsked.includes(id));
     let lastSeen = named.map((association) => `${association.PackageID} ${association.DomainPackageStatus}`).join(', ');
-    if (toDissociate.length > 0) {
-      try {
-        await dissociatePackages(task.domainName, toDissociate);
-        if (context.phase === 'event') {
-          (task.submitted as string[]).push(...toDissociate);
-        }
-        lastSeen = `DissociatePackages submitted for ${toDissociate.join(', ')}`;
-      } catch (error) {
-        if (!isTransient(error)) {
-          throw callFailure(
-            'DissociatePackages',
-            `on domain ${task.domainName}`,
-            error,
-            'Remove the packages from every index that uses them, then retry.',
-          );
-        }
-        log(`DissociatePackages ${task.domainName}: ${errorName(error)}, will retry at the next poll`);
-        lastSeen = `${lastSeen}; domain busy (${errorName(error)}: ${errorMessage(error)})`;
-      }
+    if (toDissociate.length > 0 && !context.mayMutate) {
+      lastSeen = `${lastSeen}; DissociatePackages not yet accepted for ${toDissociate.join(', ')}`;
+    } else if (toDissociate.length > 0) {
+      lastSeen = await submitDissociation(task, toDissociate, context, lastSeen);
     }
     if (named.length === 0) {
       log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
@@ -129,6 +114,46 @@ export const packageDissociation: ResourceKind<PackageTask> = {
     return { done: false, waitingFor: this.describe(task), lastSeen };
   },
 };
+
+/**
+ * Makes the one DissociatePackages call and says what was seen. A busy domain or a transient
+ * fault leaves the call to the next poll. A refusal is checked against a fresh list: when a
+ * package of the call has meanwhile left the domain or started leaving it (someone else
+ * dissociated it, or an earlier answer of ours was lost), the refusal was about that, and the
+ * rest is asked for at the next poll; otherwise the refusal is the answer.
+ */
+async function submitDissociation(
+  task: Extract<PackageTask, { kind: 'dissociate' }>,
+  packageIds: string[],
+  context: StepContext,
+  lastSeen: string,
+): Promise<string> {
+  try {
+    await dissociatePackages(task.domainName, packageIds);
+    if (context.phase === 'event') {
+      (task.submitted as string[]).push(...packageIds);
+    }
+    return `DissociatePackages submitted for ${packageIds.join(', ')}`;
+  } catch (error) {
+    if (isTransient(error)) {
+      log(`DissociatePackages ${task.domainName}: ${errorName(error)}, will retry at the next poll`);
+      return `${lastSeen}; domain busy (${errorName(error)}: ${errorMessage(error)})`;
+    }
+    const now = await listDomainPackages(task.domainName);
+    const stillDissociable = (id: string) =>
+      now?.some((association) => association.PackageID === id && association.DomainPackageStatus !== 'DISSOCIATING') ?? false;
+    if (packageIds.some((id) => !stillDissociable(id))) {
+      log(`DissociatePackages ${task.domainName} was refused (${errorName(error)}), but some of its packages have left meanwhile`);
+      return `${lastSeen}; packages left meanwhile (${errorName(error)}: ${errorMessage(error)})`;
+    }
+    throw callFailure(
+      'DissociatePackages',
+      `on domain ${task.domainName}`,
+      error,
+      'Remove the packages from every index that uses them, then retry.',
+    );
+  }
+}
 
 function dissociationFailure(domainName: string, failed: DomainPackageDetails[]): ResourceFailure {
   const details = failed

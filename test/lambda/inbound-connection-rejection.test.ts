@@ -107,6 +107,17 @@ describe('InboundConnectionRejection handler', () => {
       expect(mutations(emulator())).toEqual(['RejectInboundConnection cc-pending-0001']);
     });
 
+    test('the poll that passes the deadline only reads: no Reject is made just before reporting the timeout', async () => {
+      seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')] });
+      // onEvent's Reject meets server errors beyond the SDK's retries, so the call is left to a poll.
+      emulator().injectFault({ operation: 'RejectInboundConnection', kind: 'internal', times: 4 });
+      await expect(run(event(REJECTION, 'Create', props('cc-pending-0001')), { beforePoll: aged(61_000) })).rejects.toThrow(
+        /^Timed out after 1 minute waiting for inbound connection cc-pending-0001 to be rejected; last status: PENDING_ACCEPTANCE\./,
+      );
+      expect(mutations(emulator())).toEqual([]);
+      expect(emulator().connection('cc-pending-0001')?.status).toBe('PENDING_ACCEPTANCE');
+    });
+
     test('invalid properties fail before any call', async () => {
       seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')] });
       await expect(run(event(REJECTION, 'Create', props('CC_BAD')))).rejects.toThrow(
