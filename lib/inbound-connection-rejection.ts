@@ -1,16 +1,8 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import {
-  connectionIdProperty,
-  dependOnDomain,
-  domainNameProperty,
-  serviceTimeoutFor,
-  timeoutSecondsProperty,
-} from './private/construct-props';
 import { INBOUND_CONNECTION_REJECTION_TYPE } from './private/contracts/inbound-connection-rejection';
-import { PropertyKey } from './private/contracts/properties';
-import { LifecycleProvider } from './private/lifecycle-provider';
+import { connectionResource } from './private/lifecycle-resource';
 
 /**
  * Properties of an InboundConnectionRejection.
@@ -68,20 +60,12 @@ export class InboundConnectionRejection extends Construct {
 
   constructor(scope: Construct, id: string, props: InboundConnectionRejectionProps) {
     super(scope, id);
-    const provider = LifecycleProvider.of(this);
-    provider.allowConnectionActions(['es:DescribeInboundConnections', 'es:RejectInboundConnection']);
-    const timeoutSeconds = timeoutSecondsProperty(props.timeout);
-    const resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: INBOUND_CONNECTION_REJECTION_TYPE,
-      serviceTimeout: serviceTimeoutFor(timeoutSeconds),
-      properties: {
-        [PropertyKey.CONNECTION_ID]: connectionIdProperty(props.connectionId),
-        [PropertyKey.DOMAIN_NAME]: props.domain ? domainNameProperty(props.domain) : undefined,
-        [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds,
-      },
-    });
-    dependOnDomain(resource, props.domain);
+    const resource = connectionResource(
+      this,
+      INBOUND_CONNECTION_REJECTION_TYPE,
+      ['es:DescribeInboundConnections', 'es:RejectInboundConnection'],
+      props,
+    );
     this.connectionStatus = resource.getAttString('ConnectionStatus');
   }
 }

@@ -1,16 +1,11 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import {
-  dependOnDomain,
-  domainNameProperty,
-  packageIdsProperty,
-  serviceTimeoutFor,
-  timeoutSecondsProperty,
-} from './private/construct-props';
+import { domainNameProperty, packageIdsProperty } from './private/construct-props';
 import { PACKAGE_DISSOCIATION_TYPE } from './private/contracts/package-dissociation';
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';
+import { lifecycleResource } from './private/lifecycle-resource';
 
 /**
  * Properties of a PackageDissociation.
@@ -59,19 +54,15 @@ export interface PackageDissociationProps {
 export class PackageDissociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageDissociationProps) {
     super(scope, id);
-    const provider = LifecycleProvider.of(this);
-    provider.allowPackageActions(props.domain);
-    const timeoutSeconds = timeoutSecondsProperty(props.timeout);
-    const resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+    LifecycleProvider.of(this).allowPackageActions(props.domain);
+    lifecycleResource(this, {
       resourceType: PACKAGE_DISSOCIATION_TYPE,
-      serviceTimeout: serviceTimeoutFor(timeoutSeconds),
+      timeout: props.timeout,
+      domain: props.domain,
       properties: {
         [PropertyKey.DOMAIN_NAME]: domainNameProperty(props.domain),
         [PropertyKey.PACKAGE_IDS]: packageIdsProperty(props.packageIds),
-        [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds,
       },
     });
-    dependOnDomain(resource, props.domain);
   }
 }

@@ -12,7 +12,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { SeedConnection, Timing, World } from '../emulator';
-import { LocalDeployment, type StackEvent } from '../../tools/local-deploy';
+import { LocalDeployment, type LocalDeploymentOptions, type StackEvent } from '../../tools/local-deploy';
 
 export const ENV = { account: '111111111111', region: 'us-east-1' };
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -86,7 +86,7 @@ export async function startRunner(
   timing: Timing,
   timeCompression: number,
   onEvent?: (event: StackEvent) => void,
-  options: { avoidPort443?: boolean } = {},
+  options: Omit<LocalDeploymentOptions, 'world' | 'timing' | 'timeCompression' | 'log' | 'onEvent'> = {},
 ): Promise<Runner> {
   const lines: string[] = [];
   const run = await LocalDeployment.start({

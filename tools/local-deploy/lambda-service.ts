@@ -9,9 +9,9 @@
 import { ChildProcess, fork } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as http from 'http';
-import type { AddressInfo, Socket } from 'net';
 import * as path from 'path';
 import { type VirtualClock, unlimited } from './clock';
+import { closableServer, listenOnLoopback } from './local-server';
 import type { FunctionSpec } from './stack-model';
 
 const CHILD_BOOTSTRAP = path.join(__dirname, 'lambda-child.cjs');
@@ -87,10 +87,9 @@ export class LambdaService {
   private readonly byRequestId = new Map<string, InvocationRecord>();
   private readonly functions = new Map<string, FunctionSpec>();
   private readonly children = new Set<ChildProcess>();
-  private readonly sockets = new Set<Socket>();
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
-  private server?: http.Server;
+  private close?: () => Promise<void>;
   private url = '';
 
   constructor(private readonly options: LambdaServiceOptions) {}
@@ -101,23 +100,14 @@ export class LambdaService {
 
   async start(): Promise<void> {
     const server = http.createServer((req, res) => this.onRequest(req, res));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.close = closableServer(server);
+    this.url = await listenOnLoopback(server);
   }
 
   async stop(): Promise<void> {
     this.aborter.abort();
     for (const child of this.children) child.kill('SIGKILL');
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.close?.();
   }
 
   /** Makes these functions invocable, replacing earlier versions of the same names. */

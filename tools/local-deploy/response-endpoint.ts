@@ -15,7 +15,7 @@ import { randomBytes, randomInt } from 'crypto';
 import * as fs from 'fs';
 import type { ServerResponse } from 'http';
 import * as https from 'https';
-import type { Socket } from 'net';
+import { closableServer } from './local-server';
 import * as os from 'os';
 import * as path from 'path';
 import { selfSignedCertificate } from './tls';
@@ -58,7 +58,7 @@ export class ResponseEndpoint {
 
   private readonly server: https.Server;
   private readonly issued = new Map<string, Issued>();
-  private readonly sockets = new Set<Socket>();
+  private readonly close: () => Promise<void>;
   private readonly tempDir: string;
 
   private constructor(host: string) {
@@ -72,10 +72,7 @@ export class ResponseEndpoint {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => this.onPut(req.method ?? 'GET', req.url ?? '/', Buffer.concat(chunks).toString('utf8'), res));
     });
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
+    this.close = closableServer(this.server);
   }
 
   /** True when the framework children need the port-redirecting preload. */
@@ -138,8 +135,7 @@ export class ResponseEndpoint {
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.close();
     fs.rmSync(this.tempDir, { recursive: true, force: true });
   }
 

@@ -14,7 +14,7 @@
  *    its sandbox died between the service's answer and the handler's response.
  */
 import * as http from 'http';
-import type { AddressInfo, Socket } from 'net';
+import { closableServer, listenOnLoopback } from './local-server';
 import type { VirtualClock } from './clock';
 import type { InvocationRecord, LambdaService, UserFunctionRole } from './lambda-service';
 
@@ -122,11 +122,7 @@ function forwardedHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpH
 export class ServiceProxy {
   static async start(options: ServiceProxyOptions): Promise<ServiceProxy> {
     const proxy = new ServiceProxy(options);
-    await new Promise<void>((resolve, reject) => {
-      proxy.server.once('error', reject);
-      proxy.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    proxy.url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
+    proxy.url = await listenOnLoopback(proxy.server);
     return proxy;
   }
 
@@ -134,7 +130,7 @@ export class ServiceProxy {
   readonly crashes: CrashRecord[] = [];
   private readonly rules: Array<{ rule: CrashRule; left: number }>;
   private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly close: () => Promise<void>;
   private readonly agent = new http.Agent({ keepAlive: true });
   private readonly target: URL;
   private url = '';
@@ -144,10 +140,7 @@ export class ServiceProxy {
     this.rules = rules.map((rule) => ({ rule: { ...rule }, left: rule.times ?? 1 }));
     this.target = new URL(options.upstream);
     this.server = http.createServer((req, res) => this.onRequest(req, res));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
+    this.close = closableServer(this.server);
   }
 
   /** The endpoint one invocation is given. */
@@ -156,9 +149,8 @@ export class ServiceProxy {
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
     this.agent.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.close();
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

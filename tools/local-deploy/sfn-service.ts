@@ -11,9 +11,9 @@
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
-import type { AddressInfo, Socket } from 'net';
 import { type VirtualClock, unlimited } from './clock';
 import { FunctionNotFound, LambdaService } from './lambda-service';
+import { closableServer, listenOnLoopback } from './local-server';
 import type { StateMachineSpec } from './stack-model';
 
 export interface ExecutionRecord {
@@ -88,10 +88,9 @@ function matches(errorName: string, errorEquals: string[]): boolean {
 export class StepFunctionsService {
   readonly executions: ExecutionRecord[] = [];
   private readonly machines = new Map<string, StateMachineSpec>();
-  private readonly sockets = new Set<Socket>();
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
-  private server?: http.Server;
+  private close?: () => Promise<void>;
   private url = '';
 
   constructor(
@@ -105,23 +104,14 @@ export class StepFunctionsService {
 
   async start(): Promise<void> {
     const server = http.createServer((req, res) => this.onRequest(req, res));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.close = closableServer(server);
+    this.url = await listenOnLoopback(server);
   }
 
   /** Aborts every running execution and closes the endpoint. */
   async stop(): Promise<void> {
     this.aborter.abort();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.close?.();
   }
 
   register(machines: readonly StateMachineSpec[]): void {

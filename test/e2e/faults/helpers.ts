@@ -6,27 +6,18 @@ import type { Timing, World } from '../../emulator';
 import { LocalDeployment, type LocalDeploymentOptions, type StackEvent, diffWorld } from '../../../tools/local-deploy';
 import { MAX_RESPONSE_BYTES } from '../../../tools/local-deploy/response-check';
 import { MUTATING_SERVICE_OPERATIONS } from '../../../tools/local-deploy/service-proxy';
-import { Runner, expectNoResponseUrlLeak } from '../helpers';
+import { Runner, expectNoResponseUrlLeak, startRunner } from '../helpers';
 
 export type FaultRunnerOptions = Omit<LocalDeploymentOptions, 'world' | 'timing' | 'timeCompression' | 'log' | 'progressEveryMs'>;
 
-/** Starts a runner whose output is collected; stop it with `run.stop()`. */
+/** Starts a runner whose output is collected, with the fault options; stop it with `run.stop()`. */
 export async function startFaultRunner(
   world: World,
   timing: Timing,
   timeCompression: number,
   options: FaultRunnerOptions = {},
 ): Promise<Runner> {
-  const lines: string[] = [];
-  const run = await LocalDeployment.start({
-    world,
-    timing,
-    timeCompression,
-    log: (line) => lines.push(line),
-    progressEveryMs: 0,
-    ...options,
-  });
-  return { run, lines };
+  return startRunner(world, timing, timeCompression, undefined, { progressEveryMs: 0, ...options });
 }
 
 /** A short SDK request timeout for the handlers (real ms), so that slow answers time out fast. */

@@ -1,0 +1,57 @@
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { Construct } from 'constructs';
+import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './construct-props';
+import { PropertyKey } from './contracts/properties';
+import { ConnectionAction, LifecycleProvider } from './lifecycle-provider';
+
+export interface LifecycleResourceOptions {
+  readonly resourceType: string;
+  /** Template properties besides TimeoutSeconds, already checked. */
+  readonly properties: Record<string, unknown>;
+  readonly timeout?: Duration;
+  readonly domain?: IDomain;
+}
+
+/**
+ * The custom resource at the heart of every construct (its `Resource` child): served by the
+ * stack's one provider, carrying its timeout both to the handler and to CloudFormation, and
+ * depending on the domain when it is in the same stack.
+ */
+export function lifecycleResource(scope: Construct, options: LifecycleResourceOptions): CustomResource {
+  const timeoutSeconds = timeoutSecondsProperty(options.timeout);
+  const resource = new CustomResource(scope, 'Resource', {
+    serviceToken: LifecycleProvider.of(scope).serviceToken,
+    resourceType: options.resourceType,
+    serviceTimeout: serviceTimeoutFor(timeoutSeconds),
+    properties: { ...options.properties, [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds },
+  });
+  dependOnDomain(resource, options.domain);
+  return resource;
+}
+
+/** What both inbound connection constructs take. */
+export interface ConnectionResourceProps {
+  readonly connectionId: string;
+  readonly domain?: IDomain;
+  readonly timeout?: Duration;
+}
+
+/** The custom resource of an inbound connection construct, with the connection actions it needs. */
+export function connectionResource(
+  scope: Construct,
+  resourceType: string,
+  actions: ConnectionAction[],
+  props: ConnectionResourceProps,
+): CustomResource {
+  LifecycleProvider.of(scope).allowConnectionActions(actions);
+  return lifecycleResource(scope, {
+    resourceType,
+    timeout: props.timeout,
+    domain: props.domain,
+    properties: {
+      [PropertyKey.CONNECTION_ID]: connectionIdProperty(props.connectionId),
+      [PropertyKey.DOMAIN_NAME]: props.domain ? domainNameProperty(props.domain) : undefined,
+    },
+  });
+}
