@@ -131,6 +131,7 @@ async function submitDissociation(
   try {
     await dissociatePackages(task.domainName, packageIds);
     if (context.phase === 'event') {
+      // onEvent hands this very task to isComplete: what it asked for goes with it.
       (task.submitted as string[]).push(...packageIds);
     }
     return `DissociatePackages submitted for ${packageIds.join(', ')}`;
