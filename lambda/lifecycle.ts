@@ -1,5 +1,5 @@
 import { InvalidPropertyError } from '../lib/private/contracts/properties';
-import { errorMessage, errorName, isTransient } from './opensearch';
+import { errorMessage, errorName, failedCall, isTransient } from './opensearch';
 import { log, logEvent } from './log';
 
 /** The CloudFormation request, as the Provider framework passes it on. */
@@ -191,7 +191,20 @@ async function attempt<T>(kind: ResourceKind<T>, task: T, context: StepContext):
       log(`transient fault, will retry: ${errorName(error)}: ${errorMessage(error)}`);
       return { done: false, waitingFor: kind.describe(task), lastSeen: `${errorName(error)}: ${errorMessage(error)}` };
     }
-    throw new ResourceFailure(`${kind.resourceType}: unexpected ${errorName(error)}: ${errorMessage(error)}`);
+    const what = failedCall(error) ?? kind.describe(task);
+    throw new ResourceFailure(`${what} failed: ${errorName(error)}: ${errorMessage(error)}. ${adviceFor(error)}`);
+  }
+}
+
+/** What the user can do about an error nobody expected. */
+function adviceFor(error: unknown): string {
+  switch (errorName(error)) {
+    case 'AccessDeniedException':
+      return "The provider's role grants this action: look for a permissions boundary, an SCP or a domain policy that denies it.";
+    case 'DisabledOperationException':
+      return 'The domain does not support this operation (check its engine version and cross-cluster settings).';
+    default:
+      return 'Check the handler logs of the stack for this call.';
   }
 }
 

@@ -37,6 +37,23 @@ function opensearch(): OpenSearchClient {
   return client;
 }
 
+/** The call a failed request was, for messages: "DescribeInboundConnections cc-1". */
+export function failedCall(error: unknown): string | undefined {
+  return (error as { failedCall?: string } | undefined)?.failedCall;
+}
+
+/** Makes a call; an error it throws carries the operation and its subject (see `failedCall`). */
+async function call<Output>(operation: string, subject: string, run: () => Promise<Output>): Promise<Output> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Error && failedCall(error) === undefined) {
+      Object.defineProperty(error, 'failedCall', { value: `${operation} ${subject}` });
+    }
+    throw error;
+  }
+}
+
 /** The name of an SDK error, or of any thrown value. */
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
@@ -90,11 +107,13 @@ export function isTransient(error: unknown): boolean {
 export async function describeInboundConnection(connectionId: string): Promise<InboundConnection | undefined> {
   let nextToken: string | undefined;
   do {
-    const page = await opensearch().send(
-      new DescribeInboundConnectionsCommand({
-        Filters: [{ Name: 'connection-id', Values: [connectionId] }],
-        NextToken: nextToken,
-      }),
+    const page = await call('DescribeInboundConnections', connectionId, () =>
+      opensearch().send(
+        new DescribeInboundConnectionsCommand({
+          Filters: [{ Name: 'connection-id', Values: [connectionId] }],
+          NextToken: nextToken,
+        }),
+      ),
     );
     const match = page.Connections?.find((connection) => connection.ConnectionId === connectionId);
     if (match) {
@@ -108,14 +127,18 @@ export async function describeInboundConnection(connectionId: string): Promise<I
 }
 
 export async function rejectInboundConnection(connectionId: string): Promise<string | undefined> {
-  const response = await opensearch().send(new RejectInboundConnectionCommand({ ConnectionId: connectionId }));
+  const response = await call('RejectInboundConnection', connectionId, () =>
+    opensearch().send(new RejectInboundConnectionCommand({ ConnectionId: connectionId })),
+  );
   const status = response.Connection?.ConnectionStatus?.StatusCode;
   log(`RejectInboundConnection ${connectionId}: ${status}`);
   return status;
 }
 
 export async function deleteInboundConnection(connectionId: string): Promise<string | undefined> {
-  const response = await opensearch().send(new DeleteInboundConnectionCommand({ ConnectionId: connectionId }));
+  const response = await call('DeleteInboundConnection', connectionId, () =>
+    opensearch().send(new DeleteInboundConnectionCommand({ ConnectionId: connectionId })),
+  );
   const status = response.Connection?.ConnectionStatus?.StatusCode;
   log(`DeleteInboundConnection ${connectionId}: ${status}`);
   return status;
@@ -124,7 +147,9 @@ export async function deleteInboundConnection(connectionId: string): Promise<str
 /** Whether the domain exists (and is not being deleted). */
 export async function domainExists(domainName: string): Promise<boolean> {
   try {
-    const response = await opensearch().send(new DescribeDomainCommand({ DomainName: domainName }));
+    const response = await call('DescribeDomain', domainName, () =>
+      opensearch().send(new DescribeDomainCommand({ DomainName: domainName })),
+    );
     const deleted = response.DomainStatus?.Deleted === true;
     log(`DescribeDomain ${domainName}: ${deleted ? 'being deleted' : 'found'}`);
     return !deleted;
@@ -143,8 +168,8 @@ export async function listDomainPackages(domainName: string): Promise<DomainPack
   let nextToken: string | undefined;
   try {
     do {
-      const page = await opensearch().send(
-        new ListPackagesForDomainCommand({ DomainName: domainName, MaxResults: 100, NextToken: nextToken }),
+      const page = await call('ListPackagesForDomain', domainName, () =>
+        opensearch().send(new ListPackagesForDomainCommand({ DomainName: domainName, MaxResults: 100, NextToken: nextToken })),
       );
       packages.push(...(page.DomainPackageDetailsList ?? []));
       nextToken = page.NextToken;
@@ -162,6 +187,8 @@ export async function listDomainPackages(domainName: string): Promise<DomainPack
 
 /** Dissociates the packages from the domain in one call. */
 export async function dissociatePackages(domainName: string, packageIds: string[]): Promise<void> {
-  await opensearch().send(new DissociatePackagesCommand({ DomainName: domainName, PackageList: packageIds }));
+  await call('DissociatePackages', `on domain ${domainName}`, () =>
+    opensearch().send(new DissociatePackagesCommand({ DomainName: domainName, PackageList: packageIds })),
+  );
   log(`DissociatePackages ${domainName} [${packageIds.join(', ')}]: submitted`);
 }

@@ -42,7 +42,15 @@ export type {
   World,
 } from './types';
 
-const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['throttle', 'internal', 'conflict', 'in-progress', 'drop', 'slow']);
+const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
+  'throttle',
+  'internal',
+  'conflict',
+  'in-progress',
+  'access-denied',
+  'drop',
+  'slow',
+]);
 
 export class OpenSearchEmulator {
   /** Starts listening on 127.0.0.1; call `stop()` in `afterAll`. */

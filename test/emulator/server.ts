@@ -100,6 +100,8 @@ function faultError(kind: FaultKind): ServiceError | undefined {
       return new ServiceError('ConflictException', 409, 'A conflicting operation is currently in progress on this resource.');
     case 'in-progress':
       return new ServiceError('ValidationException', 400, IN_PROGRESS_MESSAGE);
+    case 'access-denied':
+      return new ServiceError('AccessDeniedException', 403, 'User is not authorized to perform this action with an explicit deny');
     default:
       return undefined;
   }

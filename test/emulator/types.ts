@@ -98,6 +98,8 @@ export type FaultKind =
   | 'conflict'
   /** 400 ValidationException "A change/update is in progress..." */
   | 'in-progress'
+  /** 403 AccessDeniedException, as when a policy or an SCP denies the action */
+  | 'access-denied'
   /** the socket is destroyed, no response at all */
   | 'drop'
   /** wait `delayMs`, then handle the request normally (state changes do happen) */

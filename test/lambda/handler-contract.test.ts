@@ -1,5 +1,7 @@
 import { isComplete, onEvent } from '../../lambda';
-import { DELETION, PACKAGES, REJECTION, connection, event, mutations, run, seed, useEmulator } from './harness';
+import { inboundConnectionDeletionPhysicalId } from '../../lib/private/contracts/inbound-connection-deletion';
+import { packageDissociationPhysicalId } from '../../lib/private/contracts/package-dissociation';
+import { DELETION, PACKAGES, REJECTION, STACK_ID, connection, event, mutations, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();
 
@@ -25,6 +27,40 @@ describe('what every handler response promises', () => {
     expect(message).not.toContain('\n');
     expect(stack).toBe(message);
   });
+
+  test.each([
+    [REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' }, 'DescribeInboundConnections', 'DescribeInboundConnections cc-pending-0001'],
+    [DELETION, 'Delete', { ConnectionId: 'cc-pending-0001' }, 'DescribeInboundConnections', 'DescribeInboundConnections cc-pending-0001'],
+    [PACKAGES, 'Create', { DomainName: 'search-products', PackageIds: ['F1'] }, 'DescribeDomain', 'DescribeDomain search-products'],
+    [
+      PACKAGES,
+      'Delete',
+      { DomainName: 'search-products', PackageIds: ['F1'] },
+      'ListPackagesForDomain',
+      'ListPackagesForDomain search-products',
+    ],
+  ] as const)(
+    '%s %s: a denied %s fails at once, naming the call and what to check',
+    async (type, requestType, properties, operation, call) => {
+      seed(emulator(), {
+        connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')],
+        domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }],
+      });
+      emulator().injectFault({ operation, kind: 'access-denied', times: Infinity });
+      // A Delete must be for a resource this handler made.
+      const physicalResourceId =
+        requestType !== 'Delete'
+          ? undefined
+          : type === PACKAGES
+            ? packageDissociationPhysicalId('search-products', STACK_ID, 'Resource')
+            : inboundConnectionDeletionPhysicalId('cc-pending-0001');
+      const request = event(type, requestType, properties, { physicalResourceId });
+      await expect(run(request)).rejects.toThrow(
+        `${call} failed: AccessDeniedException: User is not authorized to perform this action with an explicit deny. The provider's role grants this action: look for a permissions boundary, an SCP or a domain policy that denies it.`,
+      );
+      expect(mutations(emulator())).toEqual([]);
+    },
+  );
 
   test('isComplete without a deadline is refused instead of waiting forever', async () => {
     const request = event(REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' });
