@@ -6,7 +6,7 @@ import type { Timing, World } from '../../emulator';
 import { LocalDeployment, type LocalDeploymentOptions, type StackEvent, diffWorld } from '../../../tools/local-deploy';
 import { MAX_RESPONSE_BYTES } from '../../../tools/local-deploy/response-check';
 import { MUTATING_SERVICE_OPERATIONS } from '../../../tools/local-deploy/service-proxy';
-import { Runner, expectNoResponseUrlLeak, startRunner } from '../helpers';
+import { Runner, expectNoResponseUrlLeak, startRunner, statuses } from '../helpers';
 
 export type FaultRunnerOptions = Omit<LocalDeploymentOptions, 'world' | 'timing' | 'timeCompression' | 'log' | 'progressEveryMs'>;
 
@@ -118,4 +118,12 @@ export function faultedOperations(run: LocalDeployment, kind: string): Set<strin
 /** The Provider framework states every waiter execution went through. */
 export function waiterStates(run: LocalDeployment): string[] {
   return run.executions.flatMap((execution) => execution.history.map((step) => step.state));
+}
+
+/** Every resource was deleted, and every Delete had started before the first one finished. */
+export function expectDeletedInParallel(run: LocalDeployment, logicalIds: string[]): void {
+  for (const id of logicalIds) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+  const deleteEvents = run.events.filter((event) => logicalIds.includes(event.logicalId) && event.status.startsWith('DELETE_'));
+  const firstComplete = deleteEvents.findIndex((event) => event.status === 'DELETE_COMPLETE');
+  expect(deleteEvents.slice(0, firstComplete).filter((event) => event.status === 'DELETE_IN_PROGRESS')).toHaveLength(logicalIds.length);
 }
