@@ -8,9 +8,7 @@ import {
   MIN_TIMEOUT_SECONDS,
   checkConnectionId,
   checkDomainName,
-  checkPackageId,
   checkPackageIds,
-  describeValue,
 } from './contracts/properties';
 
 /**
@@ -18,17 +16,18 @@ import {
  * Values that are tokens are left to the handler.
  */
 
-function synthError(error: unknown): never {
-  throw error instanceof InvalidPropertyError ? new Error(error.message) : error;
+/** Runs a contract check at synth time: its InvalidPropertyError becomes a plain synth error. */
+function atSynth(check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    throw error instanceof InvalidPropertyError ? new Error(error.message) : error;
+  }
 }
 
 export function connectionIdProperty(connectionId: string): string {
   if (!Token.isUnresolved(connectionId)) {
-    try {
-      checkConnectionId(connectionId, 'connectionId');
-    } catch (error) {
-      synthError(error);
-    }
+    atSynth(() => checkConnectionId(connectionId, 'connectionId'));
   }
   return connectionId;
 }
@@ -36,33 +35,14 @@ export function connectionIdProperty(connectionId: string): string {
 export function domainNameProperty(domain: IDomain): string {
   const name = domain.domainName;
   if (!Token.isUnresolved(name)) {
-    try {
-      checkDomainName(name, 'domain.domainName');
-    } catch (error) {
-      synthError(error);
-    }
+    atSynth(() => checkDomainName(name, 'domain.domainName'));
   }
   return name;
 }
 
 export function packageIdsProperty(packageIds: string[]): string[] {
-  if (Token.isUnresolved(packageIds)) {
-    return packageIds;
-  }
-  try {
-    if (packageIds.some((id) => Token.isUnresolved(id))) {
-      if (packageIds.length === 0) checkPackageIds(packageIds, 'packageIds');
-      packageIds.forEach((id, index) => Token.isUnresolved(id) || checkPackageId(id, `packageIds[${index}]`));
-      const literals = packageIds.filter((id) => !Token.isUnresolved(id));
-      const repeated = literals.find((id, index) => literals.indexOf(id) !== index);
-      if (repeated !== undefined) {
-        throw new InvalidPropertyError(`packageIds must not repeat a package id; ${describeValue(repeated)} appears twice`);
-      }
-    } else {
-      checkPackageIds(packageIds, 'packageIds');
-    }
-  } catch (error) {
-    synthError(error);
+  if (!Token.isUnresolved(packageIds)) {
+    atSynth(() => checkPackageIds(packageIds, 'packageIds', (id) => Token.isUnresolved(id)));
   }
   return packageIds;
 }

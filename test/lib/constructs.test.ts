@@ -255,6 +255,15 @@ describe('synth-time validation', () => {
     ).toThrow(/"F1" appears twice/);
   });
 
+  test('fails when packageIds has more than 100 ids, some of them tokens', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Package').valueAsString;
+    const packageIds = [token, ...Array.from({ length: 100 }, (_, i) => `F${i}`)];
+    expect(() => new PackageDissociation(stack, 'P', { domain: importedDomain(stack, 'search-products'), packageIds })).toThrow(
+      'packageIds must name at most 100 packages; got 101',
+    );
+  });
+
   test('accepts package ids that are tokens', () => {
     const stack = newStack();
     const token = new CfnParameter(stack, 'Package').valueAsString;

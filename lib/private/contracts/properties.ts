@@ -87,7 +87,12 @@ export function checkPackageId(value: unknown, label: string): string {
 }
 
 /** Checks a package id list: non-empty, at most MAX_PACKAGE_IDS, every id valid, no duplicates. */
-export function checkPackageIds(value: unknown, label: string = PropertyKey.PACKAGE_IDS): string[] {
+export function checkPackageIds(
+  value: unknown,
+  label: string = PropertyKey.PACKAGE_IDS,
+  /** Ids not known yet (synth-time tokens): counted, but neither checked nor compared. */
+  isUnknown: (id: unknown) => boolean = () => false,
+): string[] {
   if (!Array.isArray(value)) {
     throw new InvalidPropertyError(`${label} must be a list of package ids; got ${describeValue(value)}`);
   }
@@ -99,6 +104,9 @@ export function checkPackageIds(value: unknown, label: string = PropertyKey.PACK
   }
   const seen = new Set<string>();
   value.forEach((id, index) => {
+    if (isUnknown(id)) {
+      return;
+    }
     checkPackageId(id, `${label}[${index}]`);
     if (seen.has(id)) {
       throw new InvalidPropertyError(`${label} must not repeat a package id; ${describeValue(id)} appears twice`);
