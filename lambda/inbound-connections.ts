@@ -97,10 +97,10 @@ export async function mutateOrReread(
       throw error;
     }
     const again = await describeInboundConnection(task.connectionId);
-    const status = again ? statusOf(again) : undefined;
-    if (settled(status)) {
-      log(`${operation} ${task.connectionId} was refused (${errorName(error)}), but the connection is now ${status ?? 'gone'}`);
-      return status ?? 'DELETED';
+    const now = again ? statusOf(again) : undefined;
+    if (settled(now)) {
+      log(`${operation} ${task.connectionId} was refused (${errorName(error)}), but the connection is now ${now ?? 'gone'}`);
+      return now ?? 'DELETED';
     }
     throw callFailure(operation, task.connectionId, error, advice);
   }
