@@ -13,7 +13,7 @@ import * as path from 'path';
 import { inboundConnectionDeletionPhysicalId } from '../lib/private/contracts/inbound-connection-deletion';
 import { packageDissociationPhysicalId } from '../lib/private/contracts/package-dissociation';
 import { QUERY_INTERVAL } from '../lib/private/lifecycle-provider';
-import { OpenSearchEmulator, SeedConnection, Timing, World } from '../test/emulator';
+import { OpenSearchEmulator, SeedConnection, Timing, World } from '../emulator';
 import { HANDLER_BUNDLE } from './bundle';
 
 export const QUERY_INTERVAL_MS = QUERY_INTERVAL.toMilliseconds();

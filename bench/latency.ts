@@ -19,7 +19,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../lib';
-import { OpenSearchEmulator } from '../test/emulator';
+import { OpenSearchEmulator } from '../emulator';
 import { LocalDeployment } from '../tools/local-deploy';
 import {
   DESTINATION,

@@ -7,7 +7,7 @@ import { DeleteInboundConnectionCommand, OpenSearchClient } from '@aws-sdk/clien
 import { Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, PackageDissociation } from '../../lib';
 import { diffWorld } from '../../tools/local-deploy';
-import type { World } from '../emulator';
+import type { World } from '../../emulator';
 import { Runner, importedDomain, inbound, mutatingCalls, startRunner, statuses, synth } from './helpers';
 
 const STACK = 'AlreadyGoneE2E';

@@ -11,7 +11,7 @@ import { App } from 'aws-cdk-lib';
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { diffWorld } from '../../tools/local-deploy';
 import { EXAMPLE_TIMING, EXAMPLE_WORLD } from '../../tools/local-deploy/example-world';
-import type { World } from '../emulator';
+import type { World } from '../../emulator';
 import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';

@@ -6,7 +6,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, PackageDissociation } from '../../lib';
 import { diffWorld } from '../../tools/local-deploy';
-import type { World } from '../emulator';
+import type { World } from '../../emulator';
 import { Runner, importedDomain, inbound, lastEvent, mutatingCalls, startRunner, statuses, synth } from './helpers';
 
 describe('DISSOCIATION_FAILED', () => {

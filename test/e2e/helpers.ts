@@ -11,7 +11,7 @@ import * as path from 'path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import type { SeedConnection, Timing, World } from '../emulator';
+import type { SeedConnection, Timing, World } from '../../emulator';
 import { LocalDeployment, type LocalDeploymentOptions, type StackEvent } from '../../tools/local-deploy';
 
 export const ENV = { account: '111111111111', region: 'us-east-1' };

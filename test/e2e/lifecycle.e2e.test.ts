@@ -9,7 +9,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Domain, EngineVersion } from 'aws-cdk-lib/aws-opensearchservice';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
 import { diffWorld } from '../../tools/local-deploy';
-import type { World } from '../emulator';
+import type { World } from '../../emulator';
 import {
   Runner,
   eventIndex,

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
 import { type StackEvent, diffWorld } from '../../tools/local-deploy';
-import type { World } from '../emulator';
+import type { World } from '../../emulator';
 import {
   CREATE_FAILED_MARKER,
   Runner,

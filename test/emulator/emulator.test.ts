@@ -19,7 +19,7 @@ import {
   paginateDescribeInboundConnections,
   paginateListPackagesForDomain,
 } from '@aws-sdk/client-opensearch';
-import { InboundConnectionStatusCode, OpenSearchEmulator, SeedConnection, SeedPackage, World } from './index';
+import { InboundConnectionStatusCode, OpenSearchEmulator, SeedConnection, SeedPackage, World } from '../../emulator';
 
 const T0 = 1_700_000_000_000;
 let now = T0;

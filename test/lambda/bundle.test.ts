@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { OpenSearchEmulator } from '../emulator';
+import { OpenSearchEmulator } from '../../emulator';
 import { PACKAGES, STACK_ID } from './harness';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js');

@@ -5,7 +5,7 @@
 import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
 import { Handover, IsCompleteEvent, ResourceEvent } from '../../lambda/lifecycle';
-import { OpenSearchEmulator, SeedConnection, Timing, World } from '../emulator';
+import { OpenSearchEmulator, SeedConnection, Timing, World } from '../../emulator';
 
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';

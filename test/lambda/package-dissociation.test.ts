@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { SeedDomain } from '../emulator';
+import { SeedDomain } from '../../emulator';
 import { CREATE_FAILED_MARKER, PACKAGES, STACK_ID, aged, event, mutations, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();

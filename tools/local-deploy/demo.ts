@@ -10,7 +10,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RecordedRequest } from '../../test/emulator';
+import type { RecordedRequest } from '../../emulator';
 import { EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
 import { LocalDeployment, describeWorld, diffWorld } from './index';
 

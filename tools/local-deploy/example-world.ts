@@ -3,7 +3,7 @@
  * and one package that nobody names, so that "nothing else changed" is visible. Used by the demo
  * and by the example app's end-to-end test.
  */
-import type { Timing, World } from '../../test/emulator';
+import type { Timing, World } from '../../emulator';
 
 export const EXAMPLE_WORLD: World = {
   domains: [

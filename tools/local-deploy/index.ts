@@ -18,7 +18,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { OpenSearchEmulator, type Timing, type World } from '../../test/emulator';
+import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
 import { CloudFormationEngine } from './engine';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';

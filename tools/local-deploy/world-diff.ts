@@ -3,7 +3,7 @@
  * that a test can compare with an explicit list, and a compact description for the demo.
  * `hiddenForReads` is read bookkeeping, not state, and is ignored.
  */
-import type { World } from '../../test/emulator';
+import type { World } from '../../emulator';
 
 type Connection = NonNullable<World['connections']>[number];
 type Domain = NonNullable<World['domains']>[number];

@@ -11,7 +11,7 @@
 import { DissociatePackagesCommand, OpenSearchClient, RejectInboundConnectionCommand } from '@aws-sdk/client-opensearch';
 import { Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../../lib';
-import type { World } from '../../emulator';
+import type { World } from '../../../emulator';
 import { Runner, importedDomain, inbound, statuses, synth } from '../helpers';
 import { acceptedMutations, emulatorAcceptedMutations, expectInvariants, startFaultRunner } from './helpers';
 

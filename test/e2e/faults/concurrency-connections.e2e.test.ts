@@ -9,7 +9,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion } from '../../../lib';
 import { inboundConnectionDeletionPhysicalId } from '../../../lib/private/contracts/inbound-connection-deletion';
-import type { World } from '../../emulator';
+import type { World } from '../../../emulator';
 import { Runner, importedDomain, inbound, synth } from '../helpers';
 import { acceptedMutations, emulatorAcceptedMutations, expectDeletedInParallel, expectInvariants, startFaultRunner } from './helpers';
 

@@ -12,7 +12,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { PackageDissociation } from '../../../lib';
 import { packageDissociationPhysicalId } from '../../../lib/private/contracts/package-dissociation';
-import type { World } from '../../emulator';
+import type { World } from '../../../emulator';
 import { Runner, importedDomain, synth } from '../helpers';
 import { acceptedMutations, emulatorAcceptedMutations, expectDeletedInParallel, expectInvariants, startFaultRunner } from './helpers';
 

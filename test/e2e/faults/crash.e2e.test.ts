@@ -20,7 +20,7 @@ import { Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../../lib';
 import { inboundConnectionRejectionPhysicalId } from '../../../lib/private/contracts/inbound-connection-rejection';
 import type { InvocationRecord } from '../../../tools/local-deploy';
-import type { OpenSearchEmulator, World } from '../../emulator';
+import type { OpenSearchEmulator, World } from '../../../emulator';
 import { CREATE_FAILED_MARKER, Runner, importedDomain, inbound, lastEvent, statuses, synth } from '../helpers';
 import { acceptedMutations, emulatorAcceptedMutations, expectInvariants, startFaultRunner } from './helpers';
 

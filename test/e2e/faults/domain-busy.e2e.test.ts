@@ -7,7 +7,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { PackageDissociation } from '../../../lib';
 import type { ServiceCall } from '../../../tools/local-deploy';
-import type { OpenSearchEmulator, World } from '../../emulator';
+import type { OpenSearchEmulator, World } from '../../../emulator';
 import { Runner, importedDomain, statuses, synth } from '../helpers';
 import { acceptedMutations, emulatorAcceptedMutations, expectInvariants, startFaultRunner } from './helpers';
 

@@ -11,7 +11,7 @@ import { Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection } from '../../../lib';
 import { inboundConnectionDeletionPhysicalId } from '../../../lib/private/contracts/inbound-connection-deletion';
 import { inboundConnectionRejectionPhysicalId } from '../../../lib/private/contracts/inbound-connection-rejection';
-import type { World } from '../../emulator';
+import type { World } from '../../../emulator';
 import { Runner, importedDomain, inbound, statuses, synth } from '../helpers';
 import { acceptedMutations, expectInvariants, startFaultRunner } from './helpers';
 

@@ -2,7 +2,7 @@
  * Helpers of the fault-injection tests: a runner with the fault options, the invariant checked
  * after every scenario, and readers of what the service saw.
  */
-import type { Timing, World } from '../../emulator';
+import type { Timing, World } from '../../../emulator';
 import { LocalDeployment, type LocalDeploymentOptions, type StackEvent, diffWorld } from '../../../tools/local-deploy';
 import { MAX_RESPONSE_BYTES } from '../../../tools/local-deploy/response-check';
 import { MUTATING_SERVICE_OPERATIONS } from '../../../tools/local-deploy/service-proxy';

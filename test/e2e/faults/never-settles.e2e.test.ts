@@ -10,7 +10,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../../lib';
 import type { LocalDeployment } from '../../../tools/local-deploy';
-import type { World } from '../../emulator';
+import type { World } from '../../../emulator';
 import { Runner, importedDomain, inbound, lastEvent, synth } from '../helpers';
 import { acceptedMutations, expectInvariants, firstEvent, startFaultRunner, waiterStates } from './helpers';
 

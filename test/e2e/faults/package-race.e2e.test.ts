@@ -13,7 +13,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { PackageDissociation } from '../../../lib';
 import type { DeployResult } from '../../../tools/local-deploy';
-import type { OpenSearchEmulator, World } from '../../emulator';
+import type { OpenSearchEmulator, World } from '../../../emulator';
 import { Runner, importedDomain, lastEvent, synth } from '../helpers';
 import { expectInvariants, startFaultRunner } from './helpers';
 

@@ -11,7 +11,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../../lib';
 import type { StackEvent } from '../../../tools/local-deploy';
-import type { World } from '../../emulator';
+import type { World } from '../../../emulator';
 import { Runner, importedDomain, inbound, lastEvent, statuses, synth } from '../helpers';
 import {
   SHORT_SDK_TIMEOUT,

@@ -11,7 +11,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../../lib';
-import type { OpenSearchEmulator, World } from '../../emulator';
+import type { OpenSearchEmulator, World } from '../../../emulator';
 import { Runner, importedDomain, inbound, statuses, synth } from '../helpers';
 import { emulatorAcceptedMutations, expectInvariants, faultedOperations, startFaultRunner } from './helpers';
 
