@@ -1,6 +1,9 @@
 /**
  * Drives the handlers the way the Provider framework does: onEvent once, then isComplete (with
  * onEvent's answer merged into the event) until it says complete, against the emulator over HTTP.
+ *
+ * The emulator runs on a virtual clock that only `run` moves, by one poll interval between polls
+ * (never real time): how many polls a transition takes is the same on any machine.
  */
 import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
@@ -16,11 +19,17 @@ export const REJECTION = 'Custom::OpenSearchInboundConnectionRejection';
 export const DELETION = 'Custom::OpenSearchInboundConnectionDeletion';
 export const PACKAGES = 'Custom::OpenSearchPackageDissociation';
 
-/** Starts one emulator for a test file and points the handlers' SDK client at it. */
+/** The emulator's clock: starts at the real time (so the SDK sees no clock skew) and moves only by `run`'s polls. */
+let virtualNow = Date.now();
+
+/** Virtual ms between two isComplete calls of `run`, unless the test sets its own. */
+export const POLL_INTERVAL_MS = 10;
+
+/** Starts one emulator for a test file, on the virtual clock, and points the handlers' SDK client at it. */
 export function useEmulator(): { emulator: () => OpenSearchEmulator } {
   let emulator: OpenSearchEmulator | undefined;
   beforeAll(async () => {
-    emulator = await OpenSearchEmulator.start();
+    emulator = await OpenSearchEmulator.start({ clock: () => virtualNow });
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
   });
   afterAll(async () => {
@@ -91,7 +100,7 @@ export interface Outcome {
  */
 export async function run(
   request: ResourceEvent,
-  options: { maxPolls?: number; pollDelayMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
+  options: { maxPolls?: number; pollIntervalMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
 ): Promise<Outcome> {
   const handover = await onEvent(request);
   const maxPolls = options.maxPolls ?? 50;
@@ -105,7 +114,7 @@ export async function run(
       return { handover, polls: poll, physicalResourceId, data: { ...handover.Data, ...result.Data } };
     }
     expect(result.Data).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, options.pollDelayMs ?? 10));
+    virtualNow += options.pollIntervalMs ?? POLL_INTERVAL_MS;
   }
   throw new Error(`not complete after ${maxPolls} polls`);
 }

@@ -112,7 +112,8 @@ describe('InboundConnectionDeletion handler', () => {
         { deleteMs: 30, acceptMs: Infinity },
       );
       const outcome = await run(deleteEvent('cc-active-0001'));
-      expect(outcome.polls).toBeGreaterThan(0);
+      // deleteMs: 30 on the virtual clock, one poll every POLL_INTERVAL_MS (10): done at poll 3.
+      expect(outcome.polls).toBe(3);
       expect(mutations(emulator())).toEqual(['DeleteInboundConnection cc-active-0001']);
       expect(emulator().connection('cc-active-0001')?.status).toBe('DELETED');
       expect(emulator().connection('cc-active-0002')?.status).toBe('ACTIVE');

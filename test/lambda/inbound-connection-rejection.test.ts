@@ -23,7 +23,8 @@ describe('InboundConnectionRejection handler', () => {
       expect(outcome.handover.PhysicalResourceId).toBe(CREATE_FAILED_MARKER);
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
       expect(outcome.data).toEqual({ ConnectionStatus: 'REJECTED' });
-      expect(outcome.polls).toBeGreaterThan(0);
+      // rejectMs: 40 on the virtual clock, one poll every POLL_INTERVAL_MS (10): done at poll 4.
+      expect(outcome.polls).toBe(4);
       expect(mutations(emulator())).toEqual(['RejectInboundConnection cc-pending-0001']);
       expect(emulator().connection('cc-pending-0001')?.status).toBe('REJECTED');
       expect(emulator().connection('cc-other-0001')?.status).toBe('PENDING_ACCEPTANCE');

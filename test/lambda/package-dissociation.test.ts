@@ -59,7 +59,8 @@ describe('PackageDissociation handler', () => {
         }),
       );
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('search-products'));
-      expect(outcome.polls).toBeGreaterThan(0);
+      // dissociateMs: 30 on the virtual clock, one poll every POLL_INTERVAL_MS (10): done at poll 3.
+      expect(outcome.polls).toBe(3);
       expect(mutations(emulator())).toEqual(['DissociatePackages search-products [F2, pkg-0a1b]']);
       expect(remaining()).toEqual(['F1 ACTIVE', 'F3 ACTIVE', 'F9 ACTIVE']);
     });
