@@ -24,6 +24,9 @@ describe('the handler bundle', () => {
     fs.copyFileSync(BUNDLE, alone);
     const emulator = await OpenSearchEmulator.start({
       world: { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }] },
+    }).catch((error) => {
+      fs.rmSync(path.dirname(alone), { recursive: true, force: true });
+      throw error;
     });
     try {
       const event = {
@@ -64,6 +67,7 @@ describe('the handler bundle', () => {
       expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['DissociatePackages']);
     } finally {
       await emulator.stop();
+      fs.rmSync(path.dirname(alone), { recursive: true, force: true });
     }
   });
 });
