@@ -66,6 +66,11 @@ export interface StackSituation {
 /** The situation of every Create, and of every event of a kind that does not read the stack status. */
 export const NOT_A_ROLLBACK: StackSituation = { rollback: false };
 
+/** A plan's note for what a rollback leaves as it is: "stack is rolling back (STATUS): <what>". */
+export function rollbackNote(situation: StackSituation, what: string): string {
+  return `stack is rolling back (${situation.stackStatus ?? 'status not read'}): ${what}`;
+}
+
 /** What `plan` decides. */
 export interface Plan<T> {
   readonly physicalResourceId: string;
@@ -104,7 +109,8 @@ export interface ResourceKind<T> {
    * True for kinds that may act on things they did not create. For their Delete and Update
    * events the driver reads the stack's status and passes it to `plan` and to `advance`, so that
    * a rollback leaves alone what existed before the deployment. Other kinds always get
-   * `{ rollback: false }`.
+   * `{ rollback: false }`. A rollback may only take work away: when the plan made with
+   * `{ rollback: false }` has no task, the driver does not read the status.
    */
   readonly readsStackStatus?: boolean;
   /**
@@ -242,7 +248,8 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
   const startedAt = Date.now();
   const deadline = startedAt + plan.timeoutSeconds * 1000;
   let situation = NOT_A_ROLLBACK;
-  if (readsStackStatus(kind, event)) {
+  // A rollback only ever takes work away: a plan with nothing to do needs no status.
+  if (plan.task !== undefined && readsStackStatus(kind, event)) {
     const read = await readSituation(event);
     if ('transientFault' in read) {
       return { PhysicalResourceId: waitingPhysicalId(event), SituationPending: true, StartedAt: startedAt, Deadline: deadline };
