@@ -13,7 +13,7 @@
  * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
  * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
  * talks to; service-proxy.ts is the emulator as the handlers reach it (call attribution, crash
- * injection); clock.ts compresses time;
+ * injection); clock.ts keeps virtual time (discrete-event);
  * event-log.ts prints; world-diff.ts compares emulator snapshots.
  */
 import * as os from 'os';
@@ -41,7 +41,12 @@ export interface LocalDeploymentOptions {
   readonly world?: World;
   /** How long the emulator's transitions take, in virtual ms. */
   readonly timing?: Timing;
-  /** Virtual seconds per real second. Default 1. */
+  /**
+   * No longer used: the runner's clock is discrete-event (virtual time stands still while
+   * anything is in flight and jumps to the next timer when everything waits, see clock.ts), so
+   * a run takes as little real time as its processes need. Accepted so that callers keep working.
+   * @deprecated
+   */
   readonly timeCompression?: number;
   /** Where event lines go. Default: process.stdout. */
   readonly log?: (line: string) => void;
@@ -92,7 +97,7 @@ function nodeModulesDir(): string {
 
 export class LocalDeployment {
   static async start(options: LocalDeploymentOptions = {}): Promise<LocalDeployment> {
-    const clock = new VirtualClock(options.timeCompression ?? 1);
+    const clock = new VirtualClock();
     const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
     const endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
     const run = new LocalDeployment(clock, emulator, endpoint, options);
