@@ -33,7 +33,7 @@ export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEven
 export type { InvocationRecord } from './lambda-service';
 export type { ExecutionRecord } from './sfn-service';
 export type { CrashRecord, CrashRule, CrashableOperation, ServiceCall } from './service-proxy';
-export type { CloudFormationCall, CloudFormationFault } from './cloudformation-service';
+export type { CloudFormationCall, CloudFormationFault, StackDescription } from './cloudformation-service';
 export { diffWorld, describeWorld } from './world-diff';
 
 export interface LocalDeploymentOptions {
@@ -260,7 +260,7 @@ export class LocalDeployment {
    * What DescribeStacks answers for a stack id or name: its latest stack event, so the status the
    * stack is in (an id keeps naming a stack after it is deleted; a name, the current stack).
    */
-  private describeStack(stackName: string): StackDescription | undefined {
+  describeStack(stackName: string): StackDescription | undefined {
     const stackId = stackName.startsWith('arn:') ? stackName : this.engine.stack(stackName)?.stackId;
     const own = this.events.filter((event) => event.resourceType === STACK_TYPE && event.physicalResourceId === stackId);
     if (own.length === 0) return undefined;
