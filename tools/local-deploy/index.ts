@@ -20,6 +20,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
+import { type CloudFormationCall, type CloudFormationFault, CloudFormationService, type StackDescription } from './cloudformation-service';
 import { CloudFormationEngine } from './engine';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
 import { EventLog } from './event-log';
@@ -32,6 +33,7 @@ export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEven
 export type { InvocationRecord } from './lambda-service';
 export type { ExecutionRecord } from './sfn-service';
 export type { CrashRecord, CrashRule, CrashableOperation, ServiceCall } from './service-proxy';
+export type { CloudFormationCall, CloudFormationFault, StackDescription } from './cloudformation-service';
 export { diffWorld, describeWorld } from './world-diff';
 
 export interface LocalDeploymentOptions {
@@ -77,7 +79,15 @@ export interface LocalDeploymentOptions {
    * forwarded to the emulator: a test can inject a fault for exactly that call.
    */
   readonly onServiceRequest?: (call: ServiceCall) => void;
+  /**
+   * Called with every request a library handler sends to the CloudFormation stand-in (its
+   * DescribeStacks); a fault it returns is the answer, e.g. `{ httpStatus: 400, code:
+   * 'Throttling', message: 'Rate exceeded' }`.
+   */
+  readonly onCloudFormationRequest?: (action: string, stackName: string | undefined) => CloudFormationFault | undefined;
 }
+
+const STACK_TYPE = 'AWS::CloudFormation::Stack';
 
 /** The node_modules the framework's `require('@aws-sdk/client-lambda')` resolves from (NODE_PATH). */
 function nodeModulesDir(): string {
@@ -98,6 +108,11 @@ export class LocalDeployment {
     try {
       endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
       run = new LocalDeployment(clock, emulator, endpoint, options);
+      const deployment = run;
+      run.cloudformation = await CloudFormationService.start({
+        describe: (stackName) => deployment.describeStack(stackName),
+        onRequest: options.onCloudFormationRequest,
+      });
       run.proxy = await ServiceProxy.start({
         clock,
         lambda: run.lambda,
@@ -132,6 +147,7 @@ export class LocalDeployment {
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
   private proxy!: ServiceProxy;
+  private cloudformation!: CloudFormationService;
   private lastStack?: string;
   private stopped?: Promise<void>;
 
@@ -183,7 +199,11 @@ export class LocalDeployment {
       // The library's handlers reach the emulator through the proxy, under a path of their own.
       invocationEnv: (fn, requestId) =>
         this.lambda.userFunctionRole(fn)
-          ? { ...options.handlerEnvironment, AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId) }
+          ? {
+              ...options.handlerEnvironment,
+              AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId),
+              AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudformation.endpoint,
+            }
           : {},
     });
     this.sfn = new StepFunctionsService(clock, this.lambda);
@@ -236,6 +256,23 @@ export class LocalDeployment {
     return stackName ? this.engine.stack(stackName)?.stackId : undefined;
   }
 
+  /**
+   * What DescribeStacks answers for a stack id or name: its latest stack event, so the status the
+   * stack is in (an id keeps naming a stack after it is deleted; a name, the current stack).
+   */
+  describeStack(stackName: string): StackDescription | undefined {
+    const stackId = stackName.startsWith('arn:') ? stackName : this.engine.stack(stackName)?.stackId;
+    const own = this.events.filter((event) => event.resourceType === STACK_TYPE && event.physicalResourceId === stackId);
+    if (own.length === 0) return undefined;
+    const latest = own[own.length - 1];
+    return { stackId: stackId!, stackName: latest.stackName, stackStatus: latest.status, creationTime: own[0].timestamp };
+  }
+
+  /** Every request the handlers sent to the CloudFormation stand-in (DescribeStacks), with the answer. */
+  get cloudformationCalls(): readonly CloudFormationCall[] {
+    return this.cloudformation.calls;
+  }
+
   /** Every Lambda invocation (framework and handlers), with its child process's output. */
   get invocations(): readonly InvocationRecord[] {
     return this.lambda.invocations;
@@ -281,6 +318,7 @@ export class LocalDeployment {
         this.sfn.stop(),
         this.lambda.stop(),
         this.proxy?.stop(),
+        this.cloudformation?.stop(),
         this.endpoint.stop(),
         this.emulator.stop(),
       ]);
