@@ -9,8 +9,8 @@ import { InboundConnectionDeletion, OpenSearchLifecycleProvider, PackageDissocia
 
 /**
  * The example for an account governed by AWS Control Tower's proactive controls: the provider runs
- * in a VPC of the stack's own and logs to log groups encrypted with the stack's KMS key. The stack
- * has no Control Tower finding (see test/lib/control-tower.test.ts).
+ * in a VPC of the stack's own, logs to log groups encrypted with the stack's KMS key, and its waiter
+ * sends traces to X-Ray. The stack has no Control Tower finding (see test/lib/control-tower.test.ts).
  *
  * The local deploy runner does not model VPCs, so `npm run demo` deploys the other example only.
  */
@@ -55,7 +55,7 @@ export class OpenSearchLifecycleGovernedExampleStack extends Stack {
     });
 
     // Before the first construct of the library in this stack.
-    OpenSearchLifecycleProvider.configure(this, { vpc, logEncryptionKey: key });
+    OpenSearchLifecycleProvider.configure(this, { vpc, logEncryptionKey: key, waiterTracing: true });
 
     const domain = Domain.fromDomainAttributes(this, 'LogsDestination', {
       domainArn: `arn:aws:es:${this.region}:${this.account}:domain/logs-destination`,

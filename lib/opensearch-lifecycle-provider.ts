@@ -69,6 +69,18 @@ export interface OpenSearchLifecycleProviderOptions {
    * @default true
    */
   readonly waiterLogging?: boolean;
+
+  /**
+   * Whether the Provider framework's waiter state machine sends traces to AWS X-Ray, as AWS
+   * Control Tower's control CT.STEPFUNCTIONS.PR.2 requires.
+   *
+   * The framework has no setting for it: the library turns tracing on in the state machine's
+   * template and allows the X-Ray actions to its role. The traces show only the retry loop that
+   * invokes the isComplete function; the handlers' logs say what each poll saw.
+   *
+   * @default false
+   */
+  readonly waiterTracing?: boolean;
 }
 
 /**
@@ -77,8 +89,8 @@ export interface OpenSearchLifecycleProviderOptions {
  * Functions state machine that waits for the service).
  *
  * Each stack gets it with default settings when its first construct of this library is created.
- * To run it in a VPC, change how long its logs are kept, encrypt them with your own key or turn
- * off the waiter's logging, call `OpenSearchLifecycleProvider.configure` once in that stack,
+ * To run it in a VPC, change how long its logs are kept, encrypt them with your own key, or
+ * change the waiter's logging or tracing, call `OpenSearchLifecycleProvider.configure` once in that stack,
  * before the first construct of this library:
  *
  * ```ts fixture=stack

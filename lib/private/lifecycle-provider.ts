@@ -8,9 +8,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
 import {
-  acknowledgeControlTowerFindings,
   acknowledgeVpcNagFindings,
-  acknowledgeWaiterLoggingNagFindings,
+  acknowledgeWaiterNagFindings,
   allowLogsToUseKey,
   checkProviderOptions,
   differentOptions,
@@ -18,6 +17,7 @@ import {
   networkInterfaceStatements,
   providerLogGroup,
   waiterLogging,
+  waiterTracing,
 } from './provider-settings';
 import type { OpenSearchLifecycleProviderOptions } from '../opensearch-lifecycle-provider';
 
@@ -174,11 +174,11 @@ export class LifecycleProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
     this.acknowledgeNagFindings([onEventHandler, isCompleteHandler, ...frameworkFunctions(provider)]);
-    acknowledgeWaiterLoggingNagFindings(provider);
+    waiterTracing(provider, settings);
+    acknowledgeWaiterNagFindings(provider);
     if (placement.vpc) {
       acknowledgeVpcNagFindings(this);
     }
-    acknowledgeControlTowerFindings(provider);
   }
 
   /**
@@ -209,7 +209,7 @@ export class LifecycleProvider extends Construct {
     );
     acknowledge(
       'SF2',
-      'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight.',
+      'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight (waiterTracing turns it on where a control requires it).',
     );
   }
 

@@ -176,14 +176,21 @@ function acknowledge(scope: IConstruct, id: string, reason: string): void {
 }
 
 /**
- * The AWS Control Tower proactive-control findings (cdk-validator-cfnguard) that no setting can
- * remove, each acknowledged with its reason, finding by finding.
+ * Turns on X-Ray tracing of the framework's waiter state machine, for which the Provider has no
+ * setting: in the state machine's template, with the actions Step Functions needs to send traces
+ * (they have no resource type) on its role.
  */
-export function acknowledgeControlTowerFindings(provider: cr.Provider): void {
-  acknowledge(
-    provider,
-    'cdk-validator-cfnguard::step_functions_state_machine_tracing_enabled_check',
-    'CT.STEPFUNCTIONS.PR.2: the waiter state machine of the aws-cdk-lib Provider framework has no tracing switch; it only invokes the isComplete function in a retry loop, which the handlers log call by call.',
+export function waiterTracing(provider: cr.Provider, options: OpenSearchLifecycleProviderOptions): void {
+  if (!options.waiterTracing) {
+    return;
+  }
+  const waiter = provider.node.findChild('waiter-state-machine');
+  (waiter.node.defaultChild as sfn.CfnStateMachine).tracingConfiguration = { enabled: true };
+  (waiter.node.findChild('Role') as iam.Role).addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      resources: ['*'],
+    }),
   );
 }
 
@@ -201,14 +208,14 @@ export function acknowledgeVpcNagFindings(scope: Construct): void {
   );
 }
 
-/** The waiter's own role: the framework gives it the log delivery actions, which IAM accepts only on `*`. */
-export function acknowledgeWaiterLoggingNagFindings(provider: cr.Provider): void {
+/** The waiter's own role: its log delivery and X-Ray actions, which IAM accepts only on `*`. */
+export function acknowledgeWaiterNagFindings(provider: cr.Provider): void {
   const waiter = provider.node.tryFindChild('waiter-state-machine');
   if (waiter) {
     acknowledge(
       waiter,
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      "The waiter state machine's role, made by the aws-cdk-lib Provider framework: the CloudWatch Logs log delivery actions Step Functions needs have no resource type.",
+      "The waiter state machine's role, made by the aws-cdk-lib Provider framework: the CloudWatch Logs log delivery actions and X-Ray actions Step Functions needs have no resource type.",
     );
   }
 }

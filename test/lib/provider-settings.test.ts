@@ -180,6 +180,33 @@ describe('OpenSearchLifecycleProvider.configure', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 2);
   });
 
+  test('waiterTracing: the waiter sends traces to X-Ray, and its role may send them', () => {
+    const { template } = stackWith(() => ({ waiterTracing: true }));
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
+    const waiterRole = logicalIdOf(template, 'AWS::IAM::Role', 'waiterstatemachineRole');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: waiterRole }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+            Resource: '*',
+          },
+        ]),
+      },
+    });
+  });
+
+  test('by default the waiter is not traced and its role has no X-Ray action', () => {
+    const { template } = stackWith();
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: Match.absent() });
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat()),
+    );
+    expect(actions.filter((action) => action.startsWith('xray:'))).toEqual([]);
+  });
+
   test('configuring twice with the same settings is one provider', () => {
     const stack = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 });
