@@ -57,6 +57,7 @@ export class PackageDissociation extends Construct {
     LifecycleProvider.of(this).allowPackageActions(props.domain);
     lifecycleResource(this, {
       resourceType: PACKAGE_DISSOCIATION_TYPE,
+      readsStackStatus: true,
       timeout: props.timeout,
       domain: props.domain,
       properties: {

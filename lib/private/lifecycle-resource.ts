@@ -11,6 +11,11 @@ export interface LifecycleResourceOptions {
   readonly properties: Record<string, unknown>;
   readonly timeout?: Duration;
   readonly domain?: IDomain;
+  /**
+   * True when the kind's handler reads the stack status (`readsStackStatus` in lambda/): the
+   * provider's role may then call DescribeStacks on the stack.
+   */
+  readonly readsStackStatus: boolean;
 }
 
 /**
@@ -20,6 +25,9 @@ export interface LifecycleResourceOptions {
  */
 export function lifecycleResource(scope: Construct, options: LifecycleResourceOptions): CustomResource {
   const timeoutSeconds = timeoutSecondsProperty(options.timeout);
+  if (options.readsStackStatus) {
+    LifecycleProvider.of(scope).allowStackStatusRead();
+  }
   const resource = new CustomResource(scope, 'Resource', {
     serviceToken: LifecycleProvider.of(scope).serviceToken,
     resourceType: options.resourceType,
@@ -47,6 +55,8 @@ export function connectionResource(
   LifecycleProvider.of(scope).allowConnectionActions(actions);
   return lifecycleResource(scope, {
     resourceType,
+    // Both connection kinds read it: see lambda/inbound-connection-deletion.ts and -rejection.ts.
+    readsStackStatus: true,
     timeout: props.timeout,
     domain: props.domain,
     properties: {

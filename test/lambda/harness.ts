@@ -6,6 +6,7 @@ import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
 import { Handover, IsCompleteEvent, ResourceEvent } from '../../lambda/lifecycle';
 import { OpenSearchEmulator, SeedConnection, Timing, World } from '../../emulator';
+import { CloudFormationCall, CloudFormationFault, CloudFormationService } from '../../tools/local-deploy/cloudformation-service';
 
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
@@ -16,21 +17,54 @@ export const REJECTION = 'Custom::OpenSearchInboundConnectionRejection';
 export const DELETION = 'Custom::OpenSearchInboundConnectionDeletion';
 export const PACKAGES = 'Custom::OpenSearchPackageDissociation';
 
-/** Starts one emulator for a test file and points the handlers' SDK client at it. */
-export function useEmulator(): { emulator: () => OpenSearchEmulator } {
+/** A stack status in which nothing is rolled back: what the stand-in answers unless a test says otherwise. */
+export const NOT_ROLLING_BACK = 'UPDATE_IN_PROGRESS';
+
+/** The handlers' stack, as the CloudFormation stand-in describes it. */
+export interface StackStandIn {
+  /** What DescribeStacks answers for STACK_ID. */
+  status: string;
+  /** Called for each request; a fault it returns is the answer instead. */
+  fault?: (request: number) => CloudFormationFault | undefined;
+  /** Every request, with its answer. */
+  readonly calls: readonly CloudFormationCall[];
+}
+
+/**
+ * Starts one emulator and one CloudFormation stand-in (DescribeStacks of STACK_ID) for a test file
+ * and points the handlers' SDK clients at them. Before each test the stack is back to
+ * NOT_ROLLING_BACK, with no fault and no calls.
+ */
+export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () => StackStandIn } {
   let emulator: OpenSearchEmulator | undefined;
+  let cloudformation: CloudFormationService | undefined;
+  const stack: StackStandIn & { calls: CloudFormationCall[] } = { status: NOT_ROLLING_BACK, calls: [] };
   beforeAll(async () => {
     emulator = await OpenSearchEmulator.start();
+    cloudformation = await CloudFormationService.start({
+      describe: (name) =>
+        name === STACK_ID ? { stackId: STACK_ID, stackName: 'HandlerTest', stackStatus: stack.status, creationTime: 0 } : undefined,
+      onRequest: () => stack.fault?.(stack.calls.length + 1),
+    });
+    stack.calls = cloudformation.calls;
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+    process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudformation.endpoint;
+  });
+  beforeEach(() => {
+    stack.status = NOT_ROLLING_BACK;
+    stack.fault = undefined;
+    stack.calls.length = 0;
   });
   afterAll(async () => {
     await emulator?.stop();
+    await cloudformation?.stop();
   });
   return {
     emulator: () => {
       if (!emulator) throw new Error('emulator not started');
       return emulator;
     },
+    stack: () => stack,
   };
 }
 
@@ -108,6 +142,21 @@ export async function run(
     await new Promise((resolve) => setTimeout(resolve, options.pollDelayMs ?? 10));
   }
   throw new Error(`not complete after ${maxPolls} polls`);
+}
+
+/**
+ * A `beforePoll` that releases the emulator's transitions (seeded with a long timing) at the given
+ * poll, so that a test sees its resource wait without racing the real clock.
+ */
+export function releasedAtPoll(
+  emulator: OpenSearchEmulator,
+  poll: number,
+  timing: Timing,
+): (event: IsCompleteEvent, n: number) => IsCompleteEvent {
+  return (e, n) => {
+    if (n === poll) emulator.setTiming(timing);
+    return e;
+  };
 }
 
 /** Moves the event's wait start and deadline back, as if `ms` had passed since onEvent. */

@@ -16,7 +16,6 @@ import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
-const TIME_COMPRESSION = 40;
 
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
@@ -73,7 +72,7 @@ async function main(): Promise<number> {
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
   console.log('Deploying OpenSearchLifecycleExample only: the runner does not model VPCs, which OpenSearchLifecycleGovernedExample uses.');
 
-  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING, timeCompression: TIME_COMPRESSION });
+  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING });
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;
@@ -103,7 +102,7 @@ async function main(): Promise<number> {
     run.print('');
     run.print(`Local deploy of ${STACK}: CloudFormation played by tools/local-deploy, the Provider framework`);
     run.print('from cdk.out, the OpenSearch emulator as the service. No AWS account, no network.');
-    run.print(`Times are virtual (UTC), ${TIME_COMPRESSION}x faster than real time.`);
+    run.print('Times are virtual (UTC): waits take no real time, only the processes in them do.');
     run.print('   emulator at start:');
     for (const line of describeWorld(seed)) run.print(`   ${line}`);
     await phase('1/3  deploy cdk.out/demo-initial: Create', () => run.deploy(initial, STACK), EXPECTED.initial);
