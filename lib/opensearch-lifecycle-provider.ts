@@ -13,9 +13,9 @@ export interface OpenSearchLifecycleProviderOptions {
    * handlers and the Provider framework's onEvent, isComplete and onTimeout functions.
    *
    * From the subnets chosen, the functions must reach over HTTPS the OpenSearch Service
-   * configuration API (`es.<region>.amazonaws.com`), AWS Lambda, AWS Step Functions and, for the
-   * responses to CloudFormation, Amazon S3: through a NAT gateway, or through the matching VPC
-   * endpoints.
+   * configuration API (`es.<region>.amazonaws.com`), AWS Lambda, AWS Step Functions, AWS
+   * CloudFormation and, for the responses to CloudFormation, Amazon S3: through a NAT gateway, or
+   * through the matching VPC endpoints.
    *
    * @default - the functions run outside any VPC
    */

@@ -119,7 +119,7 @@ function httpsOnlySecurityGroup(scope: Construct, vpc: ec2.IVpc): ec2.SecurityGr
     allowAllOutbound: false,
     description: 'cdk-opensearch-lifecycle provider functions: outbound HTTPS only',
   });
-  // Every call of the five functions is HTTPS: OpenSearch, Lambda, Step Functions, the S3 ResponseURL.
+  // Every call of the five functions is HTTPS: OpenSearch, Lambda, Step Functions, CloudFormation, the S3 ResponseURL.
   securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the CloudFormation ResponseURL');
   return securityGroup;
 }
