@@ -1,6 +1,9 @@
 /**
  * Drives the handlers the way the Provider framework does: onEvent once, then isComplete (with
  * onEvent's answer merged into the event) until it says complete, against the emulator over HTTP.
+ *
+ * The emulator runs on a virtual clock that only `run` moves, by one poll interval between polls
+ * (never real time): how many polls a transition takes is the same on any machine.
  */
 import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
@@ -30,8 +33,14 @@ export interface StackStandIn {
   readonly calls: readonly CloudFormationCall[];
 }
 
+/** The emulator's clock: starts at the real time (so the SDK sees no clock skew) and moves only by `run`'s polls. */
+let virtualNow = Date.now();
+
+/** Virtual ms between two isComplete calls of `run`, unless the test sets its own. */
+export const POLL_INTERVAL_MS = 10;
+
 /**
- * Starts one emulator and one CloudFormation stand-in (DescribeStacks of STACK_ID) for a test file
+ * Starts one emulator (on the virtual clock) and one CloudFormation stand-in (DescribeStacks of STACK_ID) for a test file
  * and points the handlers' SDK clients at them. Before each test the stack is back to
  * NOT_ROLLING_BACK, with no fault and no calls.
  */
@@ -40,7 +49,7 @@ export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () =
   let cloudformation: CloudFormationService | undefined;
   const stack: StackStandIn & { calls: CloudFormationCall[] } = { status: NOT_ROLLING_BACK, calls: [] };
   beforeAll(async () => {
-    emulator = await OpenSearchEmulator.start();
+    emulator = await OpenSearchEmulator.start({ clock: () => virtualNow });
     cloudformation = await CloudFormationService.start({
       describe: (name) =>
         name === STACK_ID ? { stackId: STACK_ID, stackName: 'HandlerTest', stackStatus: stack.status, creationTime: 0 } : undefined,
@@ -125,7 +134,7 @@ export interface Outcome {
  */
 export async function run(
   request: ResourceEvent,
-  options: { maxPolls?: number; pollDelayMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
+  options: { maxPolls?: number; pollIntervalMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
 ): Promise<Outcome> {
   const handover = await onEvent(request);
   const maxPolls = options.maxPolls ?? 50;
@@ -139,7 +148,7 @@ export async function run(
       return { handover, polls: poll, physicalResourceId, data: { ...handover.Data, ...result.Data } };
     }
     expect(result.Data).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, options.pollDelayMs ?? 10));
+    virtualNow += options.pollIntervalMs ?? POLL_INTERVAL_MS;
   }
   throw new Error(`not complete after ${maxPolls} polls`);
 }

@@ -33,7 +33,7 @@ export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEven
 export type { InvocationRecord } from './lambda-service';
 export type { ExecutionRecord } from './sfn-service';
 export type { CrashRecord, CrashRule, CrashableOperation, ServiceCall } from './service-proxy';
-export type { CloudFormationCall, CloudFormationFault } from './cloudformation-service';
+export type { CloudFormationCall, CloudFormationFault, StackDescription } from './cloudformation-service';
 export { diffWorld, describeWorld } from './world-diff';
 
 export interface LocalDeploymentOptions {
@@ -96,25 +96,39 @@ function nodeModulesDir(): string {
 }
 
 export class LocalDeployment {
+  /**
+   * Starts the emulator and every stand-in server. When a step fails, whatever was already
+   * started is stopped before the error is thrown: a failed start leaves nothing listening.
+   */
   static async start(options: LocalDeploymentOptions = {}): Promise<LocalDeployment> {
     const clock = new VirtualClock();
     const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
-    const endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
-    const run = new LocalDeployment(clock, emulator, endpoint, options);
-    run.cloudformation = await CloudFormationService.start({
-      describe: (stackName) => run.describeStack(stackName),
-      onRequest: options.onCloudFormationRequest,
-    });
-    run.proxy = await ServiceProxy.start({
-      clock,
-      lambda: run.lambda,
-      upstream: emulator.endpoint,
-      crash: options.crash,
-      onServiceRequest: options.onServiceRequest,
-    });
-    await run.lambda.start();
-    await run.sfn.start();
-    return run;
+    let endpoint: ResponseEndpoint | undefined;
+    let run: LocalDeployment | undefined;
+    try {
+      endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
+      run = new LocalDeployment(clock, emulator, endpoint, options);
+      const deployment = run;
+      run.cloudformation = await CloudFormationService.start({
+        describe: (stackName) => deployment.describeStack(stackName),
+        onRequest: options.onCloudFormationRequest,
+      });
+      run.proxy = await ServiceProxy.start({
+        clock,
+        lambda: run.lambda,
+        upstream: emulator.endpoint,
+        crash: options.crash,
+        onServiceRequest: options.onServiceRequest,
+      });
+      await run.lambda.start();
+      await run.sfn.start();
+      return run;
+    } catch (error) {
+      // run.stop() closes what was started and skips what was not.
+      if (run) await run.stop();
+      else await Promise.all([endpoint?.stop(), emulator.stop()]);
+      throw error;
+    }
   }
 
   /** Every stack and resource event, in order. */
@@ -246,7 +260,7 @@ export class LocalDeployment {
    * What DescribeStacks answers for a stack id or name: its latest stack event, so the status the
    * stack is in (an id keeps naming a stack after it is deleted; a name, the current stack).
    */
-  private describeStack(stackName: string): StackDescription | undefined {
+  describeStack(stackName: string): StackDescription | undefined {
     const stackId = stackName.startsWith('arn:') ? stackName : this.engine.stack(stackName)?.stackId;
     const own = this.events.filter((event) => event.resourceType === STACK_TYPE && event.physicalResourceId === stackId);
     if (own.length === 0) return undefined;
@@ -299,12 +313,17 @@ export class LocalDeployment {
     this.stopped ??= (async () => {
       this.aborter.abort();
       this.eventLog.dispose();
-      await this.sfn.stop();
-      await this.lambda.stop();
-      await this.proxy?.stop();
-      await this.cloudformation?.stop();
-      await this.endpoint.stop();
-      await this.emulator.stop();
+      // Every piece is stopped, even when another one fails to stop.
+      const outcomes = await Promise.allSettled([
+        this.sfn.stop(),
+        this.lambda.stop(),
+        this.proxy?.stop(),
+        this.cloudformation?.stop(),
+        this.endpoint.stop(),
+        this.emulator.stop(),
+      ]);
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
     })();
     return this.stopped;
   }
