@@ -1,13 +1,13 @@
 import {
   DeleteInboundConnectionCommand,
   DescribeDomainCommand,
-  DescribeInboundConnectionsCommand,
   DissociatePackagesCommand,
   InboundConnection,
   DomainPackageDetails,
-  ListPackagesForDomainCommand,
   OpenSearchClient,
   RejectInboundConnectionCommand,
+  paginateDescribeInboundConnections,
+  paginateListPackagesForDomain,
 } from '@aws-sdk/client-opensearch';
 import { log } from './log';
 
@@ -108,25 +108,19 @@ export function isTransient(error: unknown): boolean {
 
 /** Looks one inbound connection up by id; undefined when the service does not show it. */
 export async function describeInboundConnection(connectionId: string): Promise<InboundConnection | undefined> {
-  let nextToken: string | undefined;
-  do {
-    const page = await call('DescribeInboundConnections', connectionId, () =>
-      opensearch().send(
-        new DescribeInboundConnectionsCommand({
-          Filters: [{ Name: 'connection-id', Values: [connectionId] }],
-          NextToken: nextToken,
-        }),
-      ),
+  const match = await call('DescribeInboundConnections', connectionId, async () => {
+    const pages = paginateDescribeInboundConnections(
+      { client: opensearch() },
+      { Filters: [{ Name: 'connection-id', Values: [connectionId] }] },
     );
-    const match = page.Connections?.find((connection) => connection.ConnectionId === connectionId);
-    if (match) {
-      log(`DescribeInboundConnections ${connectionId}: ${match.ConnectionStatus?.StatusCode}`);
-      return match;
+    for await (const page of pages) {
+      const found = page.Connections?.find((connection) => connection.ConnectionId === connectionId);
+      if (found) return found;
     }
-    nextToken = page.NextToken;
-  } while (nextToken);
-  log(`DescribeInboundConnections ${connectionId}: not found`);
-  return undefined;
+    return undefined;
+  });
+  log(`DescribeInboundConnections ${connectionId}: ${match ? match.ConnectionStatus?.StatusCode : 'not found'}`);
+  return match;
 }
 
 export async function rejectInboundConnection(connectionId: string): Promise<string | undefined> {
@@ -167,16 +161,15 @@ export async function domainExists(domainName: string): Promise<boolean> {
 
 /** Every package association of a domain; undefined when the domain does not exist. */
 export async function listDomainPackages(domainName: string): Promise<DomainPackageDetails[] | undefined> {
-  const packages: DomainPackageDetails[] = [];
-  let nextToken: string | undefined;
+  let packages: DomainPackageDetails[];
   try {
-    do {
-      const page = await call('ListPackagesForDomain', domainName, () =>
-        opensearch().send(new ListPackagesForDomainCommand({ DomainName: domainName, MaxResults: 100, NextToken: nextToken })),
-      );
-      packages.push(...(page.DomainPackageDetailsList ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
+    packages = await call('ListPackagesForDomain', domainName, async () => {
+      const all: DomainPackageDetails[] = [];
+      for await (const page of paginateListPackagesForDomain({ client: opensearch(), pageSize: 100 }, { DomainName: domainName })) {
+        all.push(...(page.DomainPackageDetailsList ?? []));
+      }
+      return all;
+    });
   } catch (error) {
     if (isNotFound(error)) {
       log(`ListPackagesForDomain ${domainName}: domain not found`);

@@ -118,6 +118,18 @@ describe('PackageDissociation handler', () => {
       expect(remaining()).toEqual(['F9 ACTIVE']);
     });
 
+    test('associations past the first page (250 of them, 100 a page): the SDK paginator reads them all', async () => {
+      const many = Array.from({ length: 250 }, (_, index) => `G${String(1_000_000_000 + index)}`);
+      seed(emulator(), { domains: [products(many)] });
+      await run(deleteEvent('search-products', ['G1000000120', 'G1000000249']));
+      expect(mutations(emulator())).toEqual(['DissociatePackages search-products [G1000000120, G1000000249]']);
+      expect(remaining()).toHaveLength(248);
+      // Three pages at each read: the handler followed every NextToken.
+      const lists = emulator().requests.filter((request) => request.operation === 'ListPackagesForDomain');
+      expect(lists.length % 3).toBe(0);
+      expect(lists.filter((request) => request.query?.nextToken !== undefined).length).toBe((lists.length / 3) * 2);
+    });
+
     test('nothing listed is associated any more: succeeds at once, no call', async () => {
       seed(emulator(), { domains: [products(['F9'])] });
       const outcome = await run(deleteEvent('search-products', ['F1', 'F2']));

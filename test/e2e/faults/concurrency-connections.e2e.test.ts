@@ -4,7 +4,7 @@
  * resources (in parallel). All succeed within their 30-minute timeouts; each connection gets
  * exactly one accepted call, and the connection no resource names is untouched.
  *
- * The compression is moderate for the reason given in concurrency-packages.e2e.test.ts.
+ * Virtual time is discrete-event, as explained in concurrency-packages.e2e.test.ts.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { InboundConnectionDeletion } from '../../../lib';
@@ -12,6 +12,10 @@ import { inboundConnectionDeletionPhysicalId } from '../../../lib/private/contra
 import type { World } from '../../../emulator';
 import { Runner, importedDomain, inbound, synth } from '../helpers';
 import { acceptedMutations, emulatorAcceptedMutations, expectDeletedInParallel, expectInvariants, startFaultRunner } from './helpers';
+
+// 20 resources polled every 10 virtual seconds: every poll round starts 40 processes, which on a
+// loaded 2-core machine takes minutes of real time (a hang guard, not a pace).
+jest.setTimeout(600_000);
 
 const STACK = 'ConcurrentConnectionsE2E';
 const DOMAIN = 'busy-logs';
