@@ -15,6 +15,14 @@ export interface ResourceEvent {
   readonly ResponseURL?: string;
 }
 
+/** What the stack was doing when CloudFormation sent this event. */
+export interface StackSituation {
+  /** True when this Delete or Update is sent as part of a rollback (a stack status the driver treats as rollback). */
+  readonly rollback: boolean;
+  /** The stack status read with CloudFormation DescribeStacks, when it was read (for logs and messages). */
+  readonly stackStatus?: string;
+}
+
 /** What onEvent hands to isComplete (the framework merges it into the isComplete event). */
 export interface Handover {
   /** The id the framework reports should the wait fail; see `waitingPhysicalId`. */
@@ -28,6 +36,8 @@ export interface Handover {
   /** When the wait started and when it must end, in epoch milliseconds. */
   readonly StartedAt?: number;
   readonly Deadline?: number;
+  /** The situation `plan` got, kept across polls. */
+  readonly Situation?: StackSituation;
 }
 
 export type IsCompleteEvent = ResourceEvent & Handover;
@@ -39,10 +49,20 @@ export interface IsCompleteResult {
   readonly Data?: Record<string, string>;
 }
 
-/** Where a run of `advance` stands. */
+/**
+ * Where a run of `advance` stands. A kind whose physical id depends on what the service answered
+ * (a connection id it was given, or whether it created or adopted) sets `physicalResourceId`;
+ * a not-yet answer of onEvent's run may also pass an updated `task` on to the polls.
+ */
 export type Progress =
-  | { readonly done: true; readonly data?: Record<string, string> }
-  | { readonly done: false; readonly waitingFor: string; readonly lastSeen: string };
+  | { readonly done: true; readonly data?: Record<string, string>; readonly physicalResourceId?: string }
+  | {
+      readonly done: false;
+      readonly waitingFor: string;
+      readonly lastSeen: string;
+      readonly physicalResourceId?: string;
+      readonly task?: unknown;
+    };
 
 export interface StepContext {
   /** 'event' in onEvent; 'poll' in isComplete, after onEvent made (or tried) its call. */
@@ -55,6 +75,8 @@ export interface StepContext {
    * report "timed out" never changes anything in the same breath.
    */
   readonly mayMutate: boolean;
+  /** The same situation `plan` got (kept across polls). */
+  readonly situation: StackSituation;
 }
 
 /** What one kind of resource does. The driver below does the rest. */
@@ -63,10 +85,26 @@ export interface ResourceKind<T> {
   /** What the task waits for, for messages: "connection cc-1 to be rejected". */
   describe(task: T): string;
   /**
-   * Decides, from the event alone, the physical id and the task. Throws InvalidPropertyError on
-   * bad properties. Returns `task: undefined` when there is nothing to do.
+   * True for kinds that may act on things they did not create. For their Delete and Update
+   * events the driver reads the stack's status and passes it to `plan` and to `advance`.
+   * Other kinds always get `{ rollback: false }`.
    */
-  plan(event: ResourceEvent): { physicalResourceId: string; timeoutSeconds: number; task?: T };
+  readonly readsStackStatus?: boolean;
+  /**
+   * Decides, from the event alone, the physical id and the task. Throws InvalidPropertyError on
+   * bad properties. Returns `task: undefined` when there is nothing to do, with a `note` saying
+   * why when that is not obvious.
+   */
+  plan(
+    event: ResourceEvent,
+    situation: StackSituation,
+  ): {
+    physicalResourceId: string;
+    timeoutSeconds: number;
+    task?: T;
+    /** Why there is nothing to do; logged and returned in the response Data under the key `Note`. */
+    note?: string;
+  };
   /**
    * Reads the service, makes the task's one mutating call if the service shows it is still
    * needed, and says whether the task is done. Must be safe to run again at any time.
@@ -120,9 +158,11 @@ function waitingPhysicalId(event: ResourceEvent): string {
 /** The Provider framework's onEvent: plan, make the first attempt, hand over to isComplete. */
 export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent): Promise<Handover> {
   logEvent('onEvent', event);
+  // Stand-in until the driver reads the stack status (see ROLLBACK-INTERFACE): never a rollback.
+  const situation: StackSituation = { rollback: false };
   let plan: ReturnType<ResourceKind<T>['plan']>;
   try {
-    plan = kind.plan(event);
+    plan = kind.plan(event, situation);
   } catch (error) {
     if (error instanceof InvalidPropertyError && event.RequestType === 'Delete') {
       // A resource with invalid properties was never created, so there is nothing to undo.
@@ -137,20 +177,21 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
     return { PhysicalResourceId: event.PhysicalResourceId ?? CREATE_FAILED_MARKER, Done: true };
   }
   if (plan.task === undefined) {
-    log(`${event.RequestType}: nothing to do`);
-    return { PhysicalResourceId: plan.physicalResourceId, Done: true };
+    log(`${event.RequestType}: nothing to do${plan.note ? `: ${plan.note}` : ''}`);
+    return { PhysicalResourceId: plan.physicalResourceId, Done: true, ...(plan.note ? { Data: { Note: plan.note } } : {}) };
   }
   const startedAt = Date.now();
-  const progress = await attempt(kind, plan.task, { phase: 'event', startedAt, now: startedAt, event, mayMutate: true });
+  const progress = await attempt(kind, plan.task, { phase: 'event', startedAt, now: startedAt, event, mayMutate: true, situation });
   if (progress.done) {
-    return { PhysicalResourceId: plan.physicalResourceId, Data: progress.data, Done: true };
+    return { PhysicalResourceId: progress.physicalResourceId ?? plan.physicalResourceId, Data: progress.data, Done: true };
   }
   return {
     PhysicalResourceId: waitingPhysicalId(event),
-    FinalPhysicalResourceId: plan.physicalResourceId,
-    Task: plan.task,
+    FinalPhysicalResourceId: progress.physicalResourceId ?? plan.physicalResourceId,
+    Task: progress.task ?? plan.task,
     StartedAt: startedAt,
     Deadline: startedAt + plan.timeoutSeconds * 1000,
+    Situation: situation,
   };
 }
 
@@ -165,9 +206,10 @@ export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsComple
     throw new ResourceFailure(`isComplete received no deadline for ${event.PhysicalResourceId}; this is a bug in cdk-opensearch-lifecycle`);
   }
   const now = Date.now();
-  const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline });
+  const situation = event.Situation ?? { rollback: false };
+  const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline, situation });
   if (progress.done) {
-    return { IsComplete: true, PhysicalResourceId: event.FinalPhysicalResourceId, Data: progress.data };
+    return { IsComplete: true, PhysicalResourceId: progress.physicalResourceId ?? event.FinalPhysicalResourceId, Data: progress.data };
   }
   if (now >= deadline) {
     throw new ResourceFailure(
