@@ -16,7 +16,7 @@ import {
   mutateOrReread,
   statusOf,
 } from './inbound-connections';
-import { Progress, ResourceFailure, ResourceKind, StepContext, whereAsked } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, rollbackNote, whereAsked } from './lifecycle';
 import { acceptInboundConnection, describeInboundConnection, findInboundConnections } from './opensearch';
 
 type AcceptanceTask =
@@ -115,12 +115,12 @@ export const inboundConnectionAcceptance: ResourceKind<AcceptanceTask> = {
           return { physicalResourceId: `${event.PhysicalResourceId}:not-made-here`, timeoutSeconds };
         }
         if (situation.rollback) {
+          // Reads only: the attributes are still reported.
           return {
             physicalResourceId: event.PhysicalResourceId!,
             timeoutSeconds,
-            note:
-              `stack is rolling back (${situation.stackStatus ?? 'rollback'}): connection ${held} was made by its source's owner ` +
-              'and is left as it is',
+            task: { kind: 'status' as const, connectionId: held, domainName },
+            note: rollbackNote(situation, `connection ${held} was made by its source's owner and is left as it is`),
           };
         }
         return {

@@ -12,7 +12,7 @@ import {
 } from '../lib/private/contracts/outbound-connection';
 import { InvalidPropertyError } from '../lib/private/contracts/properties';
 import { ACCEPTED_STATUSES, mutateOrReread } from './inbound-connections';
-import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote } from './lifecycle';
 import { log } from './log';
 import { createOutboundConnection, deleteOutboundConnection, errorName, findOutboundConnections, isNotFound } from './opensearch';
 
@@ -144,12 +144,12 @@ export const outboundConnection: ResourceKind<OutboundTask> = {
           return { physicalResourceId: `${provisionalId}:not-made-here`, timeoutSeconds };
         }
         if (situation.rollback && held.origin === 'adopted') {
+          // Reads only: the attributes are still reported.
           return {
             physicalResourceId: event.PhysicalResourceId!,
             timeoutSeconds,
-            note:
-              `stack is rolling back (${situation.stackStatus ?? 'rollback'}): connection ${held.connectionId} was there before this resource ` +
-              'and is left as it is',
+            task: { kind: 'status' as const, connectionId: held.connectionId },
+            note: rollbackNote(situation, `connection ${held.connectionId} was there before this resource and is left as it is`),
           };
         }
         return {

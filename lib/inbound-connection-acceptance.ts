@@ -7,6 +7,7 @@ import { AcceptanceKey, INBOUND_CONNECTION_ACCEPTANCE_TYPE } from './private/con
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';
 import { lifecycleResource } from './private/lifecycle-resource';
+import { connectionClaim } from './private/overlaps';
 
 /**
  * Properties of an InboundConnectionAcceptance.
@@ -116,7 +117,11 @@ export class InboundConnectionAcceptance extends Construct {
       'es:DeleteInboundConnection',
     ]);
     const resource = lifecycleResource(this, {
+      constructName: 'InboundConnectionAcceptance',
       resourceType: INBOUND_CONNECTION_ACCEPTANCE_TYPE,
+      // Reads the stack status: a rollback never ends the connection (the source's owner made it).
+      readsStackStatus: true,
+      claims: props.connectionId === undefined ? [] : connectionClaim(props.connectionId),
       timeout: props.timeout,
       domain: props.domain,
       properties: {

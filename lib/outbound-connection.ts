@@ -140,7 +140,11 @@ export class OutboundConnection extends Construct {
     provider.allowConnectionActions(['es:DescribeOutboundConnections', 'es:DeleteOutboundConnection']);
     const key = OutboundConnectionKey;
     const resource = lifecycleResource(this, {
+      constructName: 'OutboundConnection',
       resourceType: OUTBOUND_CONNECTION_TYPE,
+      // Reads the stack status: a connection it adopted is left alone during a rollback.
+      readsStackStatus: true,
+      claims: [],
       timeout: props.timeout,
       domain: props.localDomain,
       properties: {

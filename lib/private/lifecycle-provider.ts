@@ -74,6 +74,7 @@ export class LifecycleProvider extends Construct {
   private outboundCreationStatement?: iam.PolicyStatement;
   private packageStatementSize = 0;
   private readonly packageDomainArns = new Set<string>();
+  private stackStatusReadAllowed = false;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -182,6 +183,21 @@ export class LifecycleProvider extends Construct {
     if (!this.outboundCreationStatement.resources.includes(localDomainArn)) {
       this.outboundCreationStatement.addResources(localDomainArn);
     }
+  }
+
+  /**
+   * Allows the handlers to read the status of this provider's own stack, which kinds that adopt
+   * what existed before them need to tell a rollback from a real removal. The provider is one per
+   * stack, so the grant names that one stack: its id, the ARN the handlers ask DescribeStacks for.
+   */
+  public allowStackStatusRead(): void {
+    if (this.stackStatusReadAllowed) {
+      return;
+    }
+    this.stackStatusReadAllowed = true;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(this).stackId] }),
+    );
   }
 
   /** Allows the package actions on this domain only. */

@@ -19,7 +19,6 @@ import { LocalDeployment, describeWorld, diffWorld } from './index';
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
 const SOURCE_STACK = 'OpenSearchLifecycleSource';
-const TIME_COMPRESSION = 40;
 
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
@@ -83,7 +82,7 @@ async function main(): Promise<number> {
   console.log('Synthesizing bin/app.ts twice with the CDK CLI (initial, and -c variant=next) ...');
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
 
-  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING, timeCompression: TIME_COMPRESSION });
+  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING });
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;
@@ -118,7 +117,7 @@ async function main(): Promise<number> {
     run.print(`Local deploy of ${SOURCE_STACK} (account 222222222222, eu-west-1) and ${STACK} (account 111111111111,`);
     run.print('us-east-1): CloudFormation played by tools/local-deploy, the Provider framework from cdk.out, the OpenSearch');
     run.print("emulator as the service, each stack's handlers signing as their own account. No AWS account, no network.");
-    run.print(`Times are virtual (UTC), ${TIME_COMPRESSION}x faster than real time.`);
+    run.print('Times are virtual (UTC): waits take no real time, only the processes in them do.');
     run.print('   emulator at start:');
     for (const line of describeWorld(seed)) run.print(`   ${line}`);
     await phase(
