@@ -1,9 +1,8 @@
 import { CreateOutboundConnectionCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { onEvent } from '../../lambda';
-import { inboundConnectionAcceptance } from '../../lambda/inbound-connection-acceptance';
 import { aged, connection, event, run, seed, source, useEmulator } from './harness';
 
-const { emulator } = useEmulator();
+const { emulator, stack } = useEmulator();
 const ACCEPTANCE = 'Custom::OpenSearchInboundConnectionAcceptance';
 const PHYSICAL_ID = (id: string) => `opensearch-inbound-connection-acceptance:${id}`;
 
@@ -258,13 +257,21 @@ describe('InboundConnectionAcceptance handler', () => {
       expect(mutated()).toEqual([]);
     });
 
-    test('during a rollback: no call, a note saying why (the connection was made by its source)', () => {
-      const plan = inboundConnectionAcceptance.plan(deleteEvent('cc-active-0001'), { rollback: true, stackStatus: 'ROLLBACK_IN_PROGRESS' });
-      expect(plan.task).toBeUndefined();
-      expect(plan.note).toBe(
-        "stack is rolling back (ROLLBACK_IN_PROGRESS): connection cc-active-0001 was made by its source's owner and is left as it is",
-      );
-    });
+    test.each(['ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS'])(
+      'during a rollback (%s): no call, its status and a note saying why (the source owner made it)',
+      async (status) => {
+        seed(emulator(), { ...WORLD, connections: [connection('cc-active-0001', 'ACTIVE')] });
+        stack().status = status;
+        const outcome = await run(deleteEvent('cc-active-0001'));
+        expect(mutated()).toEqual([]);
+        expect(outcome.data).toEqual({
+          Note: `stack is rolling back (${status}): connection cc-active-0001 was made by its source's owner and is left as it is`,
+          ConnectionId: 'cc-active-0001',
+          ConnectionStatus: 'ACTIVE',
+        });
+        expect(emulator().connection('cc-active-0001')?.status).toBe('ACTIVE');
+      },
+    );
   });
 
   describe('bad input', () => {

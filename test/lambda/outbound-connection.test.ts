@@ -9,7 +9,7 @@ import { isComplete, onEvent } from '../../lambda';
 import { outboundConnection } from '../../lambda/outbound-connection';
 import { CREATE_FAILED_MARKER, aged, event, run, seed, useEmulator } from './harness';
 
-const { emulator } = useEmulator();
+const { emulator, stack } = useEmulator();
 const OUTBOUND = 'Custom::OpenSearchOutboundConnection';
 const CREATED = (id: string) => `opensearch-outbound-connection:created:${id}`;
 const ADOPTED = (id: string) => `opensearch-outbound-connection:adopted:${id}`;
@@ -342,18 +342,38 @@ describe('OutboundConnection handler', () => {
   describe('rollback', () => {
     const rollback = { rollback: true, stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' };
 
-    test('Delete of an adopted connection during a rollback: no task, a note saying why', () => {
-      const plan = outboundConnection.plan(event(OUTBOUND, 'Delete', props(), { physicalResourceId: ADOPTED('cc-out-000001') }), rollback);
-      expect(plan.task).toBeUndefined();
-      expect(plan.physicalResourceId).toBe(ADOPTED('cc-out-000001'));
-      expect(plan.note).toBe(
-        'stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): connection cc-out-000001 was there before this resource and is left as it is',
-      );
+    test('Delete of an adopted connection during a rollback: no call, its status and a note saying why', async () => {
+      seed(emulator(), WORLD);
+      const id = await createdConnection();
+      emulator().clearRequests();
+      stack().status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+      const outcome = await run(event(OUTBOUND, 'Delete', props(), { physicalResourceId: ADOPTED(id) }));
+      expect(mutated()).toEqual([]);
+      expect(outcome.physicalResourceId).toBe(ADOPTED(id));
+      expect(outcome.data).toEqual({
+        Note: `stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): connection ${id} was there before this resource and is left as it is`,
+        ConnectionId: id,
+        ConnectionStatus: 'PENDING_ACCEPTANCE',
+      });
     });
 
-    test('Delete of a connection it created during a rollback: still deleted (nothing existed before it)', () => {
-      const plan = outboundConnection.plan(event(OUTBOUND, 'Delete', props(), { physicalResourceId: CREATED('cc-out-000001') }), rollback);
-      expect(plan.task).toEqual({ kind: 'delete', connectionId: 'cc-out-000001' });
+    test('Delete of a connection it created during a rollback: still deleted (nothing existed before it)', async () => {
+      seed(emulator(), WORLD);
+      const id = await createdConnection();
+      emulator().clearRequests();
+      stack().status = 'ROLLBACK_IN_PROGRESS';
+      await run(event(OUTBOUND, 'Delete', props(), { physicalResourceId: CREATED(id) }));
+      expect(mutated()).toEqual(['DeleteOutboundConnection']);
+      expect(emulator().connection(id)?.status).toBe('DELETED');
+    });
+
+    test('the same adopted Delete outside a rollback (stack deletion) deletes it', async () => {
+      seed(emulator(), WORLD);
+      const id = await createdConnection();
+      emulator().clearRequests();
+      stack().status = 'DELETE_IN_PROGRESS';
+      await run(event(OUTBOUND, 'Delete', props(), { physicalResourceId: ADOPTED(id) }));
+      expect(mutated()).toEqual(['DeleteOutboundConnection']);
     });
 
     test('Update back to the old properties during a rollback: adopts the old connection, which is still there', async () => {

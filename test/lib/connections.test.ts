@@ -324,6 +324,8 @@ describe('one provider and narrow permissions for all constructs', () => {
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
       { Effect: 'Allow', Action: 'es:CreateOutboundConnection', Resource: 'arn:aws:es:us-east-1:111111111111:domain/logs-source' },
       { Effect: 'Allow', Action: ['es:DescribeOutboundConnections', 'es:DeleteOutboundConnection'], Resource: '*' },
+      // Both kinds read their own stack's status to leave alone, in a rollback, what they adopted.
+      { Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } },
     ]);
   });
 
@@ -340,6 +342,7 @@ describe('one provider and narrow permissions for all constructs', () => {
         Action: ['es:DescribeInboundConnections', 'es:AcceptInboundConnection', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
         Resource: '*',
       },
+      { Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } },
     ]);
     expect(JSON.stringify(statements)).not.toMatch(/Outbound|es:\*/);
   });
