@@ -19,10 +19,7 @@ import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCal
 const STACK = 'OpenSearchLifecycleExample';
 const SOURCE_STACK = 'OpenSearchLifecycleSource';
 const SOURCE_ENV = { account: '222222222222', region: 'eu-west-1' };
-/**
- * Virtual time runs 40 times faster than real time, as in the demo: every poll starts two node
- * processes, and on a busy machine a higher factor lets CloudFormation's own timeout pass first.
- */
+/** Accepted and ignored by the runner's discrete-event clock. */
 const TIME_COMPRESSION = 40;
 /** Real time for a phase of two stacks on a busy machine. */
 const PHASE_TIMEOUT_MS = 180_000;
