@@ -196,7 +196,7 @@ describe('faults', () => {
     expect(mutationsWithCaller(runner!)).toEqual(['CreateOutboundConnection by 111111111111 in us-east-1']);
   });
 
-  test('the remote domain does not exist: the Create fails with the service message and leaves no connection behind', async () => {
+  test('the remote domain does not exist: the Create fails with the service message after deleting the connection it made', async () => {
     runner = await startRunner({ domains: [WORLD.domains![0]] }, TIMING, TIME_COMPRESSION);
     const { run } = runner;
     const source = await run.deploy(cdkOut, SOURCE_STACK);
