@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiCallResult, QUERY_INTERVAL_MS, apiCalls, scenarios } from './api-calls';
 import { BundleResult, ROOT, makeTempDir, measureBundles } from './bundle';
+import { connectionRows, measureConnections } from './connections';
 import { Footprint, PerConstruct, SynthTime, footprints, freshProcessSynthTimes, perConstruct, synthTimes } from './footprint';
 import { LatencyResult, latencyRows, measureLatency } from './latency';
 import { int, kb, ms, nowMs, ratio, round } from './stats';
@@ -266,7 +267,17 @@ async function main(): Promise<void> {
       tempDir,
     });
 
-    const rows = [...footprintRows(footprint, per), ...synthRows(synth), ...bundleRows(bundle), ...apiRows(calls), ...latencyRows(latency)];
+    progress('connection constructs: footprint and calls per event');
+    const connections = await measureConnections();
+
+    const rows = [
+      ...footprintRows(footprint, per),
+      ...synthRows(synth),
+      ...bundleRows(bundle),
+      ...apiRows(calls),
+      ...connectionRows(connections),
+      ...latencyRows(latency),
+    ];
     const host = machine();
     const elapsedMs = nowMs() - started;
     const header = [

@@ -1,29 +1,35 @@
 #!/usr/bin/env node
 /**
- * Example app: one stack using all three constructs against domains made elsewhere, and one stack
- * with the provider configured for an account governed by AWS Control Tower.
+ * Example app, two stacks in two accounts:
+ *  - OpenSearchLifecycleSource (account 222222222222, eu-west-1): an OutboundConnection from its
+ *    domain shop-logs to logs-destination in the other account;
+ *  - OpenSearchLifecycleExample (account 111111111111, us-east-1): the three inbound constructs,
+ *    and an InboundConnectionAcceptance that finds that connection by its source (no id passed);
+ *  - OpenSearchLifecycleGovernedExample (account 111111111111, us-east-1): the library with the
+ *    provider configured for an account governed by AWS Control Tower (synthesized only).
  *
- * `-c variant=next` synthesizes the stack's next version (one package dropped from the list,
- * the rejection pointed at another connection), to show an Update.
+ * `-c variant=next` synthesizes both stacks' next versions (one package dropped from the list,
+ * the rejection pointed at another connection, the connection's deployment waiting for ACTIVE),
+ * to show an Update. `-c account=` / `-c region=` and `-c sourceAccount=` / `-c sourceRegion=`
+ * place the stacks.
  */
 import { App } from 'aws-cdk-lib';
-import { OpenSearchLifecycleExampleStack } from './example-stack';
+import { OpenSearchLifecycleExampleStack, OpenSearchLifecycleSourceStack } from './example-stack';
 import { OpenSearchLifecycleGovernedExampleStack } from './governed-example-stack';
 
 const app = new App();
-new OpenSearchLifecycleExampleStack(app, 'OpenSearchLifecycleExample', {
-  env: {
-    account: app.node.tryGetContext('account') ?? '111111111111',
-    region: app.node.tryGetContext('region') ?? 'us-east-1',
-  },
-  next: app.node.tryGetContext('variant') === 'next',
-});
+const next = app.node.tryGetContext('variant') === 'next';
+const destination = {
+  account: app.node.tryGetContext('account') ?? '111111111111',
+  region: app.node.tryGetContext('region') ?? 'us-east-1',
+};
+const source = {
+  account: app.node.tryGetContext('sourceAccount') ?? '222222222222',
+  region: app.node.tryGetContext('sourceRegion') ?? 'eu-west-1',
+};
+new OpenSearchLifecycleSourceStack(app, 'OpenSearchLifecycleSource', { env: source, destination, next });
+new OpenSearchLifecycleExampleStack(app, 'OpenSearchLifecycleExample', { env: destination, source, next });
 
 // The same library in an account governed by AWS Control Tower: the provider in a VPC, its logs
 // encrypted with a KMS key. Synthesized only: the local deploy runner does not model VPCs.
-new OpenSearchLifecycleGovernedExampleStack(app, 'OpenSearchLifecycleGovernedExample', {
-  env: {
-    account: app.node.tryGetContext('account') ?? '111111111111',
-    region: app.node.tryGetContext('region') ?? 'us-east-1',
-  },
-});
+new OpenSearchLifecycleGovernedExampleStack(app, 'OpenSearchLifecycleGovernedExample', { env: destination });

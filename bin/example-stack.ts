@@ -1,23 +1,56 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../lib';
+import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import {
+  InboundConnectionAcceptance,
+  InboundConnectionDeletion,
+  InboundConnectionRejection,
+  OutboundConnection,
+  OutboundConnectionWaitFor,
+  PackageDissociation,
+} from '../lib';
+
+/** Where a stack of the example lives. */
+export interface ExampleEnvironment {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** The source of the cross-account connection: its domain, account and region. */
+export const SOURCE_DOMAIN = 'shop-logs';
+/** The destination of every connection: the domain the example stack's constructs act on. */
+export const DESTINATION_DOMAIN = 'logs-destination';
+
+/** A domain made elsewhere, in any account and region, named by its ARN. */
+function domainOf(scope: Construct, constructId: string, env: ExampleEnvironment, name: string): IDomain {
+  return Domain.fromDomainAttributes(scope, constructId, {
+    domainArn: `arn:aws:es:${env.region}:${env.account}:domain/${name}`,
+    domainEndpoint: `https://search-${name}-example.${env.region}.es.amazonaws.com`,
+  });
+}
 
 export interface ExampleStackProps extends StackProps {
   /** The stack's next version: one package dropped from the list, the rejection pointed at another connection. */
   readonly next?: boolean;
+  /**
+   * Where the source stack's domain lives: the acceptance finds the connection by it.
+   * @default - account 222222222222 in eu-west-1
+   */
+  readonly source?: ExampleEnvironment;
 }
 
-/** The example: all three constructs, against domains made elsewhere. */
+/**
+ * The example's destination stack: the three inbound constructs against domains made elsewhere,
+ * and the acceptance of the connection the source stack (another account) makes, found by where
+ * it comes from.
+ */
 export class OpenSearchLifecycleExampleStack extends Stack {
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
-    const importDomain = (constructId: string, name: string) =>
-      Domain.fromDomainAttributes(this, constructId, {
-        domainArn: `arn:aws:es:${this.region}:${this.account}:domain/${name}`,
-        domainEndpoint: `https://search-${name}-example.${this.region}.es.amazonaws.com`,
-      });
-    const destination = importDomain('LogsDestination', 'logs-destination');
+    const here = { account: this.account, region: this.region };
+    const importDomain = (constructId: string, name: string) => domainOf(this, constructId, here, name);
+    const destination = importDomain('LogsDestination', DESTINATION_DOMAIN);
     const searchDomain = importDomain('SearchDomain', 'search-products');
 
     const rejection = new InboundConnectionRejection(this, 'RejectPendingConnection', {
@@ -35,7 +68,36 @@ export class OpenSearchLifecycleExampleStack extends Stack {
       packageIds: props.next ? ['F111111111', 'pkg-0a1b2c3d'] : ['F111111111', 'F222222222', 'pkg-0a1b2c3d'],
     });
 
+    const acceptance = new InboundConnectionAcceptance(this, 'AcceptShopLogs', {
+      domain: destination,
+      from: domainOf(this, 'ShopLogs', props.source ?? DEFAULT_SOURCE, SOURCE_DOMAIN),
+    });
+
     new CfnOutput(this, 'RejectedConnectionStatus', { value: rejection.connectionStatus });
     new CfnOutput(this, 'DeletedConnectionStatus', { value: deletion.connectionStatus });
+    new CfnOutput(this, 'AcceptedConnectionId', { value: acceptance.connectionId });
+  }
+}
+
+const DEFAULT_SOURCE: ExampleEnvironment = { account: '222222222222', region: 'eu-west-1' };
+
+export interface ExampleSourceStackProps extends StackProps {
+  /** The stack's next version: the connection's deployment waits until it is ACTIVE (an Update with no call). */
+  readonly next?: boolean;
+  /** Where the destination domain lives. */
+  readonly destination: ExampleEnvironment;
+}
+
+/** The example's source stack: an outbound connection from its own domain to the destination's, in another account. */
+export class OpenSearchLifecycleSourceStack extends Stack {
+  constructor(scope: Construct, id: string, props: ExampleSourceStackProps) {
+    super(scope, id, props);
+    const connection = new OutboundConnection(this, 'ConnectToCentralLogs', {
+      localDomain: domainOf(this, 'ShopLogs', { account: this.account, region: this.region }, SOURCE_DOMAIN),
+      remoteDomain: domainOf(this, 'CentralLogs', props.destination, DESTINATION_DOMAIN),
+      connectionAlias: 'central-logs',
+      waitFor: props.next ? OutboundConnectionWaitFor.ACTIVE : OutboundConnectionWaitFor.PENDING_ACCEPTANCE,
+    });
+    new CfnOutput(this, 'ConnectionId', { value: connection.connectionId });
   }
 }

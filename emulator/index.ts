@@ -24,6 +24,8 @@ import type {
 import { WorldState } from './world';
 
 export type {
+  Caller,
+  ConnectionStatusCode,
   ConnectionView,
   DomainPackageStatus,
   DomainRef,
@@ -156,7 +158,7 @@ export class OpenSearchEmulator {
   }
 
   /**
-   * Reject/Delete/Accept/Dissociate/Associate requests that reached state handling, whatever
+   * Reject/Delete/Accept/CreateOutbound/DeleteOutbound/Dissociate/Associate requests that reached state handling, whatever
    * their status. Requests short-circuited by a fault are excluded; 'slow' ones are included
    * once they have been handled, because they do change state.
    */

@@ -6,8 +6,8 @@
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo, Socket } from 'net';
-import type { Fault, FaultKind, OperationName, RecordedRequest } from './types';
-import { IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
+import type { Caller, Fault, FaultKind, OperationName, RecordedRequest } from './types';
+import { DEFAULT_CALLER, IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
 
 type Json = Record<string, unknown>;
 
@@ -15,7 +15,7 @@ interface Route {
   method: string;
   pattern: RegExp;
   operation: OperationName;
-  handle: (world: WorldState, labels: string[], body: unknown, query: Record<string, string>) => Json;
+  handle: (world: WorldState, labels: string[], body: unknown, query: Record<string, string>, caller: Caller) => Json;
 }
 
 const ROUTES: Route[] = [
@@ -23,25 +23,43 @@ const ROUTES: Route[] = [
     method: 'POST',
     pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/search$/,
     operation: 'DescribeInboundConnections',
-    handle: (w, _labels, body) => w.describeInboundConnections(body),
+    handle: (w, _labels, body, _query, caller) => w.describeInboundConnections(body, caller),
   },
   {
     method: 'PUT',
     pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/([^/]+)\/reject$/,
     operation: 'RejectInboundConnection',
-    handle: (w, [id]) => w.rejectInboundConnection(id),
+    handle: (w, [id], _body, _query, caller) => w.rejectInboundConnection(id, caller),
   },
   {
     method: 'PUT',
     pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/([^/]+)\/accept$/,
     operation: 'AcceptInboundConnection',
-    handle: (w, [id]) => w.acceptInboundConnection(id),
+    handle: (w, [id], _body, _query, caller) => w.acceptInboundConnection(id, caller),
   },
   {
     method: 'DELETE',
     pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/([^/]+)$/,
     operation: 'DeleteInboundConnection',
-    handle: (w, [id]) => w.deleteInboundConnection(id),
+    handle: (w, [id], _body, _query, caller) => w.deleteInboundConnection(id, caller),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection$/,
+    operation: 'CreateOutboundConnection',
+    handle: (w, _labels, body, _query, caller) => w.createOutboundConnection(body, caller),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection\/search$/,
+    operation: 'DescribeOutboundConnections',
+    handle: (w, _labels, body, _query, caller) => w.describeOutboundConnections(body, caller),
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection\/([^/]+)$/,
+    operation: 'DeleteOutboundConnection',
+    handle: (w, [id], _body, _query, caller) => w.deleteOutboundConnection(id, caller),
   },
   {
     method: 'POST',
@@ -73,6 +91,8 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
   'RejectInboundConnection',
   'DeleteInboundConnection',
   'AcceptInboundConnection',
+  'CreateOutboundConnection',
+  'DeleteOutboundConnection',
   'DissociatePackages',
   'AssociatePackages',
 ]);
@@ -88,6 +108,17 @@ export interface Backend {
   record(request: RecordedRequest): void;
   /** The request got past faults into state handling (used by `mutatingRequests()`). */
   markHandled(request: RecordedRequest): void;
+}
+
+/**
+ * The caller of a signed request: the account is the access key id's last 12 digits when it ends
+ * with 12 digits (e.g. AKIALOCAL222222222222), otherwise 111111111111; the region is the one in
+ * the SigV4 credential scope (`Credential=<key>/<date>/<region>/es/aws4_request`).
+ */
+export function callerOf(authorization: string): Caller {
+  const scope = /Credential=([^/,\s]+)\/[0-9]{8}\/([^/,\s]+)\//.exec(authorization);
+  const account = /([0-9]{12})$/.exec(scope?.[1] ?? '')?.[1] ?? DEFAULT_CALLER.account;
+  return { account, region: scope?.[2] ?? DEFAULT_CALLER.region };
 }
 
 function faultError(kind: FaultKind): ServiceError | undefined {
@@ -209,6 +240,7 @@ export class EmulatorHttpServer {
       return;
     }
     const { route, labels } = match;
+    record.caller = callerOf(authorization);
 
     const fault = this.backend.takeFault(route.operation);
     if (fault) {
@@ -249,7 +281,7 @@ export class EmulatorHttpServer {
       } catch {
         throw new ServiceError('ValidationException', 400, 'Malformed percent-encoding in the request path');
       }
-      this.send(res, record, 200, route.handle(this.backend.world, decoded, body, query));
+      this.send(res, record, 200, route.handle(this.backend.world, decoded, body, query, record.caller ?? DEFAULT_CALLER));
     } catch (err) {
       if (err instanceof ServiceError) {
         this.sendError(res, record, err);

@@ -6,6 +6,18 @@
 export type InboundConnectionStatusCode =
   'PENDING_ACCEPTANCE' | 'APPROVED' | 'PROVISIONING' | 'ACTIVE' | 'REJECTING' | 'REJECTED' | 'DELETING' | 'DELETED';
 
+/** Every status a connection can have; the inbound side never shows VALIDATING or VALIDATION_FAILED. */
+export type ConnectionStatusCode = InboundConnectionStatusCode | 'VALIDATING' | 'VALIDATION_FAILED';
+
+/**
+ * Who is calling: the account comes from the access key id (see README: the last 12 digits of the
+ * key, else 111111111111), the region from the request's SigV4 credential scope.
+ */
+export interface Caller {
+  account: string;
+  region: string;
+}
+
 export type DomainPackageStatus = 'ASSOCIATING' | 'ASSOCIATION_FAILED' | 'ACTIVE' | 'DISSOCIATING' | 'DISSOCIATION_FAILED';
 
 export type PackageType = 'TXT-DICTIONARY' | 'ZIP-PLUGIN' | 'PACKAGE-LICENSE' | 'PACKAGE-CONFIG';
@@ -24,7 +36,9 @@ export interface SeedConnection {
    * A transient status (APPROVED, PROVISIONING, REJECTING, DELETING) behaves as if the operation
    * had started at seed time: it settles after the matching `Timing` delay.
    */
-  status: InboundConnectionStatusCode;
+  status: ConnectionStatusCode;
+  /** The outbound side's alias. @default - `alias-<connectionId>` */
+  alias?: string;
   /** The domain that created the outbound side; `LocalDomainInfo` of the inbound connection. */
   source: DomainRef;
   /** The domain whose owner accepts, rejects or deletes; `RemoteDomainInfo` of the inbound connection. */
@@ -75,6 +89,8 @@ export interface Timing {
   deleteMs?: number;
   /** APPROVED → PROVISIONING at half of it, ACTIVE at all of it. */
   acceptMs?: number;
+  /** A new outbound connection: VALIDATING → PENDING_ACCEPTANCE (or VALIDATION_FAILED). */
+  validateMs?: number;
   dissociateMs?: number;
   associateMs?: number;
 }
@@ -84,6 +100,9 @@ export type OperationName =
   | 'RejectInboundConnection'
   | 'DeleteInboundConnection'
   | 'AcceptInboundConnection'
+  | 'CreateOutboundConnection'
+  | 'DescribeOutboundConnections'
+  | 'DeleteOutboundConnection'
   | 'DissociatePackages'
   | 'AssociatePackages'
   | 'ListPackagesForDomain'
@@ -129,6 +148,8 @@ export interface RecordedRequest {
   fault?: FaultKind;
   /** `clock()` when the request arrived. */
   at: number;
+  /** Who signed it (absent for an unsigned request). */
+  caller?: Caller;
 }
 
 export interface EmulatorOptions {
@@ -142,7 +163,8 @@ export interface EmulatorOptions {
 
 export interface ConnectionView {
   connectionId: string;
-  status: InboundConnectionStatusCode;
+  status: ConnectionStatusCode;
+  alias: string;
   source: DomainRef;
   destination: DomainRef;
 }

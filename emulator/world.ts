@@ -4,10 +4,11 @@
  * so what a caller sees only depends on `clock()`, never on timers firing.
  */
 import type {
+  Caller,
+  ConnectionStatusCode,
   ConnectionView,
   DomainPackageStatus,
   DomainRef,
-  InboundConnectionStatusCode,
   PackageType,
   PackageView,
   SeedConnection,
@@ -44,7 +45,9 @@ const DOMAIN_NAME = /^[a-z][a-z0-9-]+$/;
 const PACKAGE_ID = /^([FG][0-9]+)$|^(pkg-[a-f0-9]+)$/;
 const FILTER_TOKEN = /^[a-zA-Z0-9\-_.]+$/;
 
-const STATUS_MESSAGES: Record<InboundConnectionStatusCode, string> = {
+const STATUS_MESSAGES: Record<ConnectionStatusCode, string> = {
+  VALIDATING: 'Connection is being validated',
+  VALIDATION_FAILED: 'Connection validation failed',
   PENDING_ACCEPTANCE: 'Connection is pending acceptance by the remote domain owner',
   APPROVED: 'Connection was approved and will be provisioned',
   PROVISIONING: 'Connection is being provisioned',
@@ -62,7 +65,18 @@ const CONNECTION_FILTERS: Record<string, (c: ConnectionState) => string> = {
   'local-domain-info.owner-id': (c) => c.source.ownerId,
   'local-domain-info.region': (c) => c.source.region,
   'remote-domain-info.domain-name': (c) => c.destination.domainName,
+  'remote-domain-info.owner-id': (c) => c.destination.ownerId,
+  'remote-domain-info.region': (c) => c.destination.region,
 };
+
+/** The caller when a request names none (the single-account default of every seed). */
+export const DEFAULT_CALLER: Caller = { account: DEFAULT_OWNER_ID, region: DEFAULT_REGION };
+
+/** Statuses the destination does not see: the connection has not reached it. */
+const NOT_SENT: ReadonlySet<ConnectionStatusCode> = new Set(['VALIDATING', 'VALIDATION_FAILED']);
+
+const CONNECTION_ALIAS = /^[a-zA-Z][a-zA-Z0-9\-_]+$/;
+const CONNECTION_MODES = new Set(['DIRECT', 'VPC_ENDPOINT']);
 
 type TimingKey = keyof Timing;
 
@@ -80,11 +94,16 @@ type ResolvedRef = Required<DomainRef>;
 interface ConnectionState {
   id: string;
   seq: number;
-  status: InboundConnectionStatusCode;
+  status: ConnectionStatusCode;
+  alias: string;
+  mode: string;
+  properties?: unknown;
+  /** Why validation failed, when it did. */
+  failure?: string;
   source: ResolvedRef;
   destination: ResolvedRef;
   hiddenForReads: number;
-  transition?: Transition<InboundConnectionStatusCode>;
+  transition?: Transition<ConnectionStatusCode>;
 }
 
 /** 'GONE' = the dissociation finished and the entry leaves the domain (or fails, see failDissociation). */
@@ -115,7 +134,7 @@ interface DomainState {
 
 type Json = Record<string, unknown>;
 
-const ZERO_TIMING: Required<Timing> = { rejectMs: 0, deleteMs: 0, acceptMs: 0, dissociateMs: 0, associateMs: 0 };
+const ZERO_TIMING: Required<Timing> = { rejectMs: 0, deleteMs: 0, acceptMs: 0, validateMs: 0, dissociateMs: 0, associateMs: 0 };
 
 function resolveTiming(timing: Timing | undefined): Required<Timing> {
   const resolved = { ...ZERO_TIMING };
@@ -215,6 +234,37 @@ function decodeToken(token: unknown, kind: Cursor['kind'], domain: string | unde
   throw error('The pagination token is invalid or does not belong to this request');
 }
 
+/** Statuses after which a connection's alias may be used again. */
+const ENDED: ReadonlySet<ConnectionStatusCode> = new Set(['VALIDATION_FAILED', 'REJECTED', 'DELETED']);
+
+/** Whether this end of a connection is in the caller's account and region. */
+function isEnd(end: { ownerId: string; region: string }, caller: Caller): boolean {
+  return end.ownerId === caller.account && end.region === caller.region;
+}
+
+function sameRef(a: ResolvedRef, b: ResolvedRef): boolean {
+  return a.domainName === b.domainName && a.ownerId === b.ownerId && a.region === b.region;
+}
+
+/** A DomainInformationContainer of a request; an omitted owner or region is the caller's. */
+function domainInfo(raw: unknown, field: string, caller: Caller): ResolvedRef {
+  const info = asObject(asObject(raw).AWSDomainInformation);
+  const domainName = validateDomainName(info.DomainName, `${field}.aWSDomainInformation.domainName`);
+  const ownerId = info.OwnerId ?? caller.account;
+  const region = info.Region ?? caller.region;
+  if (typeof ownerId !== 'string' || !/^[0-9]{12}$/.test(ownerId)) {
+    throw constraintError(`${field}.aWSDomainInformation.ownerId`, ownerId, 'Member must have length between 12 and 12');
+  }
+  if (typeof region !== 'string' || region.length < 5 || region.length > 30 || !DOMAIN_NAME.test(region)) {
+    throw constraintError(
+      `${field}.aWSDomainInformation.region`,
+      region,
+      'Member must satisfy regular expression pattern: [a-z][a-z0-9\\-]+',
+    );
+  }
+  return { domainName, ownerId, region };
+}
+
 export class WorldState {
   private timing: Required<Timing> = { ...ZERO_TIMING };
   private readonly domains = new Map<string, DomainState>();
@@ -224,6 +274,8 @@ export class WorldState {
   /** Name and type per package id, so a re-association shows what the package really is. */
   private readonly catalog = new Map<string, { packageName: string; packageType: PackageType }>();
   private seq = 0;
+  /** Numbers the connections CreateOutboundConnection makes, from 1 after every reset. */
+  private created = 0;
 
   constructor(private readonly clock: () => number) {}
 
@@ -234,6 +286,7 @@ export class WorldState {
     this.connections.clear();
     this.dissociationFailures.clear();
     this.catalog.clear();
+    this.created = 0;
     for (const domain of world?.domains ?? []) this.addDomain(domain);
     for (const connection of world?.connections ?? []) this.addConnection(connection);
   }
@@ -256,6 +309,8 @@ export class WorldState {
       id: seed.connectionId,
       seq: ++this.seq,
       status: seed.status,
+      alias: seed.alias ?? `alias-${seed.connectionId}`,
+      mode: 'DIRECT',
       source: resolveRef(seed.source),
       destination: resolveRef(seed.destination),
       hiddenForReads: seed.hiddenForReads ?? 0,
@@ -280,6 +335,9 @@ export class WorldState {
         break;
       case 'DELETING':
         connection.transition = { startedAt: now, steps: [{ key: 'deleteMs', fraction: 1, to: 'DELETED' }] };
+        break;
+      case 'VALIDATING':
+        connection.transition = { startedAt: now, steps: [{ key: 'validateMs', fraction: 1, to: 'PENDING_ACCEPTANCE' }] };
         break;
       default:
         break;
@@ -346,7 +404,7 @@ export class WorldState {
     this.settle();
     const c = this.connections.get(connectionId);
     if (!c) return undefined;
-    return { connectionId: c.id, status: c.status, source: { ...c.source }, destination: { ...c.destination } };
+    return { connectionId: c.id, status: c.status, alias: c.alias, source: { ...c.source }, destination: { ...c.destination } };
   }
 
   packages(domainName: string): PackageView[] | undefined {
@@ -381,6 +439,7 @@ export class WorldState {
       connections: [...this.connections.values()].map((c) => ({
         connectionId: c.id,
         status: c.status,
+        alias: c.alias,
         source: { ...c.source },
         destination: { ...c.destination },
         ...(c.hiddenForReads > 0 ? { hiddenForReads: c.hiddenForReads } : {}),
@@ -435,7 +494,16 @@ export class WorldState {
 
   // ---------------------------------------------------------------- operations
 
-  describeInboundConnections(body: unknown): Json {
+  describeInboundConnections(body: unknown, caller: Caller = DEFAULT_CALLER): Json {
+    return this.describeConnections(
+      body,
+      (c) => isEnd(c.destination, caller) && !NOT_SENT.has(c.status),
+      (c) => this.renderConnection(c),
+    );
+  }
+
+  /** DescribeInboundConnections and DescribeOutboundConnections: one side's view, filtered and paged. */
+  private describeConnections(body: unknown, visible: (c: ConnectionState) => boolean, render: (c: ConnectionState) => Json): Json {
     const input = asObject(body);
     const filters = this.parseFilters(input.Filters);
     const maxResults = validateMaxResults(input.MaxResults, 'maxResults');
@@ -450,7 +518,7 @@ export class WorldState {
     const page: ConnectionState[] = [];
     let more = false;
     for (const c of this.connections.values()) {
-      if (c.seq <= after || !filters.every((f) => f.values.includes(f.read(c)))) continue;
+      if (c.seq <= after || !visible(c) || !filters.every((f) => f.values.includes(f.read(c)))) continue;
       if (page.length === maxResults) {
         more = true;
         break;
@@ -464,7 +532,7 @@ export class WorldState {
       page.push(c);
     }
     return {
-      Connections: page.map((c) => this.renderConnection(c)),
+      Connections: page.map(render),
       ...(more ? { NextToken: encodeToken({ kind: 'connections', after: page[page.length - 1].seq }) } : {}),
     };
   }
@@ -499,8 +567,8 @@ export class WorldState {
     });
   }
 
-  rejectInboundConnection(connectionId: string): Json {
-    const c = this.findConnection(connectionId);
+  rejectInboundConnection(connectionId: string, caller: Caller = DEFAULT_CALLER): Json {
+    const c = this.findConnection(connectionId, caller);
     if (c.status !== 'PENDING_ACCEPTANCE') {
       throw validation(`Connection ${c.id} is in ${c.status} state and cannot be rejected`);
     }
@@ -509,8 +577,8 @@ export class WorldState {
     return { Connection: this.renderConnection(c) };
   }
 
-  deleteInboundConnection(connectionId: string): Json {
-    const c = this.findConnection(connectionId);
+  deleteInboundConnection(connectionId: string, caller: Caller = DEFAULT_CALLER): Json {
+    const c = this.findConnection(connectionId, caller);
     if (c.status === 'REJECTED' || c.status === 'DELETED') {
       throw notFound(`Inbound connection ${c.id} not found`);
     }
@@ -522,8 +590,8 @@ export class WorldState {
     return { Connection: this.renderConnection(c) };
   }
 
-  acceptInboundConnection(connectionId: string): Json {
-    const c = this.findConnection(connectionId);
+  acceptInboundConnection(connectionId: string, caller: Caller = DEFAULT_CALLER): Json {
+    const c = this.findConnection(connectionId, caller);
     if (c.status !== 'PENDING_ACCEPTANCE') {
       throw validation(`Connection ${c.id} is in ${c.status} state and cannot be accepted`);
     }
@@ -538,12 +606,89 @@ export class WorldState {
     return { Connection: this.renderConnection(c) };
   }
 
-  private findConnection(connectionId: string): ConnectionState {
+  /** The inbound connection as its destination's owner sees it: another account's connections are not found. */
+  private findConnection(connectionId: string, caller: Caller): ConnectionState {
     validateConnectionId(connectionId);
     this.settle();
     const c = this.connections.get(connectionId);
-    if (!c) throw notFound(`Inbound connection ${connectionId} not found`);
+    if (!c || !isEnd(c.destination, caller) || NOT_SENT.has(c.status)) throw notFound(`Inbound connection ${connectionId} not found`);
     return c;
+  }
+
+  // ---------------------------------------------------------------- outbound connections (the source's side)
+
+  createOutboundConnection(body: unknown, caller: Caller = DEFAULT_CALLER): Json {
+    const input = asObject(body);
+    const local = domainInfo(input.LocalDomainInfo, 'localDomainInfo', caller);
+    const remote = domainInfo(input.RemoteDomainInfo, 'remoteDomainInfo', caller);
+    const alias = input.ConnectionAlias;
+    if (typeof alias !== 'string' || alias.length < 2 || alias.length > 100 || !CONNECTION_ALIAS.test(alias)) {
+      throw constraintError('connectionAlias', alias, 'Member must satisfy regular expression pattern: [a-zA-Z][a-zA-Z0-9\\-\\_]+');
+    }
+    const mode = input.ConnectionMode ?? 'DIRECT';
+    if (typeof mode !== 'string' || !CONNECTION_MODES.has(mode)) {
+      throw constraintError('connectionMode', mode, 'Member must satisfy enum value set: [DIRECT, VPC_ENDPOINT]');
+    }
+    if (!isEnd(local, caller)) {
+      throw validation(`The local domain must be in the caller's account ${caller.account} and region ${caller.region}`);
+    }
+    this.settle();
+    const localDomain = this.domains.get(local.domainName);
+    if (!localDomain || !isEnd({ ownerId: localDomain.ownerId, region: localDomain.region }, caller)) {
+      throw notFound(`Domain not found: ${local.domainName}`);
+    }
+    // Inferred, not documented: the same alias between the same two domains is "already exists".
+    for (const c of this.connections.values()) {
+      if (c.alias === alias && sameRef(c.source, local) && sameRef(c.destination, remote) && !ENDED.has(c.status)) {
+        throw new ServiceError('ResourceAlreadyExistsException', 409, `A connection with alias ${alias} already exists: ${c.id}`);
+      }
+    }
+    const remoteDomain = this.domains.get(remote.domainName);
+    const remoteExists =
+      remoteDomain !== undefined &&
+      sameRef({ ...remote }, { domainName: remoteDomain.name, ownerId: remoteDomain.ownerId, region: remoteDomain.region });
+    const connection: ConnectionState = {
+      id: `cc-out-${String(++this.created).padStart(6, '0')}`,
+      seq: ++this.seq,
+      status: 'VALIDATING',
+      alias,
+      mode,
+      properties: input.ConnectionProperties,
+      source: local,
+      destination: remote,
+      hiddenForReads: 0,
+      failure: remoteExists
+        ? undefined
+        : `Remote domain ${remote.domainName} not found in account ${remote.ownerId} region ${remote.region}`,
+      transition: {
+        startedAt: this.clock(),
+        steps: [{ key: 'validateMs', fraction: 1, to: remoteExists ? 'PENDING_ACCEPTANCE' : 'VALIDATION_FAILED' }],
+      },
+    };
+    this.connections.set(connection.id, connection);
+    return this.renderOutbound(connection);
+  }
+
+  describeOutboundConnections(body: unknown, caller: Caller = DEFAULT_CALLER): Json {
+    return this.describeConnections(
+      body,
+      (c) => isEnd(c.source, caller),
+      (c) => this.renderOutbound(c),
+    );
+  }
+
+  deleteOutboundConnection(connectionId: string, caller: Caller = DEFAULT_CALLER): Json {
+    validateConnectionId(connectionId);
+    this.settle();
+    const c = this.connections.get(connectionId);
+    if (!c || !isEnd(c.source, caller) || c.status === 'REJECTED' || c.status === 'DELETED') {
+      throw notFound(`Outbound connection ${connectionId} not found`);
+    }
+    if (c.status !== 'DELETING') {
+      c.status = 'DELETING';
+      c.transition = { startedAt: this.clock(), steps: [{ key: 'deleteMs', fraction: 1, to: 'DELETED' }] };
+    }
+    return { Connection: this.renderOutbound(c) };
   }
 
   dissociatePackages(body: unknown): Json {
@@ -684,9 +829,22 @@ export class WorldState {
     return {
       ConnectionId: c.id,
       ConnectionMode: 'DIRECT',
-      ConnectionStatus: { StatusCode: c.status, Message: STATUS_MESSAGES[c.status] },
+      ConnectionStatus: {
+        StatusCode: c.status,
+        Message: c.status === 'VALIDATION_FAILED' && c.failure ? c.failure : STATUS_MESSAGES[c.status],
+      },
       LocalDomainInfo: info(c.source),
       RemoteDomainInfo: info(c.destination),
+    };
+  }
+
+  /** The outbound shape: the inbound one plus the alias, the mode and the properties. */
+  private renderOutbound(c: ConnectionState): Json {
+    return {
+      ...this.renderConnection(c),
+      ConnectionMode: c.mode,
+      ConnectionAlias: c.alias,
+      ...(c.properties !== undefined ? { ConnectionProperties: c.properties } : {}),
     };
   }
 

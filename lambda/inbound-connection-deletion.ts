@@ -3,28 +3,13 @@ import {
   INBOUND_CONNECTION_DELETION_TYPE,
   inboundConnectionDeletionPhysicalId,
 } from '../lib/private/contracts/inbound-connection-deletion';
-import {
-  ACCEPTED_STATUSES,
-  ConnectionTask,
-  ENDED_STATUSES,
-  belongsElsewhere,
-  currentStatus,
-  destinationOf,
-  isProgress,
-  mutateOrReread,
-  requireConnection,
-  statusOf,
-} from './inbound-connections';
+import { ConnectionTask, currentStatus, endInboundConnection, isProgress, requireConnection, statusOf } from './inbound-connections';
 import { Progress, ResourceKind, StepContext, rollbackNote } from './lifecycle';
-import { log } from './log';
-import { deleteInboundConnection, describeInboundConnection, isNotFound, rejectInboundConnection } from './opensearch';
 
 interface DeletionTask extends ConnectionTask {
   /** `check`: the connection must exist; `status`: report it; `delete`: end it and wait. */
   readonly kind: 'check' | 'status' | 'delete';
 }
-
-const ENDING_STATUSES: ReadonlySet<string> = new Set(['DELETING', 'REJECTING']);
 
 /**
  * InboundConnectionDeletion: on Delete, ends the connection (rejects it while pending, deletes it
@@ -94,48 +79,6 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
       const found = await requireConnection(task, context, waitingFor);
       return isProgress(found) ? found : { done: true, data: { ConnectionStatus: statusOf(found) } };
     }
-    const connection = await describeInboundConnection(task.connectionId);
-    if (connection === undefined) {
-      log(`inbound connection ${task.connectionId} not found: already gone, nothing to do`);
-      return { done: true };
-    }
-    if (belongsElsewhere(task, connection)) {
-      log(
-        `inbound connection ${task.connectionId} goes to domain ${destinationOf(connection)}, not ${task.domainName}: not ours, nothing to do`,
-      );
-      return { done: true };
-    }
-    let status = statusOf(connection);
-    const gone = (now: string | undefined) => now === undefined || ENDED_STATUSES.has(now) || ENDING_STATUSES.has(now);
-    if (status === 'PENDING_ACCEPTANCE') {
-      status = await mutateOrReread(
-        'RejectInboundConnection',
-        task,
-        context,
-        status,
-        () => rejectInboundConnection(task.connectionId),
-        gone,
-        'Check the connection in the OpenSearch console, then retry the stack deletion.',
-      );
-    } else if (ACCEPTED_STATUSES.has(status)) {
-      status = await mutateOrReread(
-        'DeleteInboundConnection',
-        task,
-        context,
-        status,
-        () =>
-          deleteInboundConnection(task.connectionId).catch((error) => {
-            if (isNotFound(error)) return 'DELETED';
-            throw error;
-          }),
-        gone,
-        'Check the connection in the OpenSearch console, then retry the stack deletion.',
-      );
-    }
-    if (ENDED_STATUSES.has(status)) {
-      log(`inbound connection ${task.connectionId} is ${status}: done`);
-      return { done: true, data: { ConnectionStatus: status } };
-    }
-    return { done: false, waitingFor, lastSeen: status };
+    return endInboundConnection(task, context, waitingFor);
   },
 };

@@ -1,7 +1,14 @@
 import { InboundConnection } from '@aws-sdk/client-opensearch';
 import { Progress, ResourceFailure, StepContext, callFailure, whereAsked } from './lifecycle';
 import { log } from './log';
-import { describeInboundConnection, errorName, isTransient } from './opensearch';
+import {
+  deleteInboundConnection,
+  describeInboundConnection,
+  errorName,
+  isNotFound,
+  isTransient,
+  rejectInboundConnection,
+} from './opensearch';
 
 /** Statuses of a connection the destination owner has accepted: only deletion ends them. */
 export const ACCEPTED_STATUSES: ReadonlySet<string> = new Set(['APPROVED', 'PROVISIONING', 'ACTIVE']);
@@ -72,19 +79,27 @@ export async function currentStatus(task: ConnectionTask): Promise<Progress> {
   return { done: true, data: { ConnectionStatus: connection ? statusOf(connection) : 'NOT_FOUND' } };
 }
 
+/** The status of an inbound connection now; undefined when it is gone. */
+async function inboundStatus(connectionId: string): Promise<string | undefined> {
+  const connection = await describeInboundConnection(connectionId);
+  return connection ? statusOf(connection) : undefined;
+}
+
 /**
  * Makes a mutating call. When the service refuses it (not a transient fault), the connection is
- * read again: if it has meanwhile moved on to a status the caller accepts (someone else acted, or
- * an earlier attempt of ours landed), that status is the answer; otherwise the refusal is.
+ * read again (`reread`, the inbound view unless said otherwise): if it has meanwhile moved on to a
+ * status the caller accepts (someone else acted, or an earlier attempt of ours landed), that
+ * status is the answer; otherwise the refusal is.
  */
 export async function mutateOrReread(
   operation: string,
-  task: ConnectionTask,
+  task: Pick<ConnectionTask, 'connectionId'>,
   context: StepContext,
   status: string,
   call: () => Promise<string | undefined>,
   settled: (status: string | undefined) => boolean,
   advice: string,
+  reread: (connectionId: string) => Promise<string | undefined> = inboundStatus,
 ): Promise<string> {
   if (!context.mayMutate) {
     log(`${operation} ${task.connectionId}: not made, the deadline has passed`);
@@ -96,12 +111,65 @@ export async function mutateOrReread(
     if (isTransient(error)) {
       throw error;
     }
-    const again = await describeInboundConnection(task.connectionId);
-    const now = again ? statusOf(again) : undefined;
+    const now = await reread(task.connectionId);
     if (settled(now)) {
       log(`${operation} ${task.connectionId} was refused (${errorName(error)}), but the connection is now ${now ?? 'gone'}`);
       return now ?? 'DELETED';
     }
     throw callFailure(operation, task.connectionId, error, advice);
   }
+}
+
+const ENDING_STATUSES: ReadonlySet<string> = new Set(['DELETING', 'REJECTING']);
+
+/**
+ * Ends an inbound connection the way its destination's owner can: rejects it while it is
+ * pending, deletes it once accepted, and waits until it is REJECTED or DELETED. A connection that
+ * is gone, or goes to another domain than the one named, is left alone.
+ */
+export async function endInboundConnection(task: ConnectionTask, context: StepContext, waitingFor: string): Promise<Progress> {
+  const connection = await describeInboundConnection(task.connectionId);
+  if (connection === undefined) {
+    log(`inbound connection ${task.connectionId} not found: already gone, nothing to do`);
+    return { done: true };
+  }
+  if (belongsElsewhere(task, connection)) {
+    log(
+      `inbound connection ${task.connectionId} goes to domain ${destinationOf(connection)}, not ${task.domainName}: not ours, nothing to do`,
+    );
+    return { done: true };
+  }
+  let status = statusOf(connection);
+  const gone = (now: string | undefined) => now === undefined || ENDED_STATUSES.has(now) || ENDING_STATUSES.has(now);
+  const advice = 'Check the connection in the OpenSearch console, then retry the stack deletion.';
+  if (status === 'PENDING_ACCEPTANCE') {
+    status = await mutateOrReread(
+      'RejectInboundConnection',
+      task,
+      context,
+      status,
+      () => rejectInboundConnection(task.connectionId),
+      gone,
+      advice,
+    );
+  } else if (ACCEPTED_STATUSES.has(status)) {
+    status = await mutateOrReread(
+      'DeleteInboundConnection',
+      task,
+      context,
+      status,
+      () =>
+        deleteInboundConnection(task.connectionId).catch((error) => {
+          if (isNotFound(error)) return 'DELETED';
+          throw error;
+        }),
+      gone,
+      advice,
+    );
+  }
+  if (ENDED_STATUSES.has(status)) {
+    log(`inbound connection ${task.connectionId} is ${status}: done`);
+    return { done: true, data: { ConnectionStatus: status } };
+  }
+  return { done: false, waitingFor, lastSeen: status };
 }

@@ -2,6 +2,7 @@
  * The Lambda entry points of the shared provider: `index.onEvent` and `index.isComplete`.
  * Each request is routed by its custom resource type to the module of that kind.
  */
+import { inboundConnectionAcceptance } from './inbound-connection-acceptance';
 import { inboundConnectionDeletion } from './inbound-connection-deletion';
 import { inboundConnectionRejection } from './inbound-connection-rejection';
 import {
@@ -14,9 +15,16 @@ import {
   handleEvent,
   handleIsComplete,
 } from './lifecycle';
+import { outboundConnection } from './outbound-connection';
 import { packageDissociation } from './package-dissociation';
 
-const KINDS: ReadonlyArray<ResourceKind<unknown>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];
+const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
+  inboundConnectionRejection,
+  inboundConnectionDeletion,
+  packageDissociation,
+  outboundConnection,
+  inboundConnectionAcceptance,
+];
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {
   const kind = KINDS.find((candidate) => candidate.resourceType === event?.ResourceType);

@@ -47,10 +47,20 @@ export interface IsCompleteResult {
   readonly Data?: Record<string, string>;
 }
 
-/** Where a run of `advance` stands. */
+/**
+ * Where a run of `advance` stands. A kind whose physical id depends on what the service answered
+ * (a connection id it was given, or whether it created or adopted) sets `physicalResourceId`;
+ * a not-yet answer of onEvent's run may also pass an updated `task` on to the polls.
+ */
 export type Progress =
-  | { readonly done: true; readonly data?: Record<string, string> }
-  | { readonly done: false; readonly waitingFor: string; readonly lastSeen: string };
+  | { readonly done: true; readonly data?: Record<string, string>; readonly physicalResourceId?: string }
+  | {
+      readonly done: false;
+      readonly waitingFor: string;
+      readonly lastSeen: string;
+      readonly physicalResourceId?: string;
+      readonly task?: unknown;
+    };
 
 /** What the stack was doing when CloudFormation sent this event. */
 export interface StackSituation {
@@ -265,14 +275,14 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
   const context: StepContext = { phase: 'event', startedAt, now: startedAt, event, mayMutate: true, situation };
   const progress = await attempt(kind, plan.task, context);
   if (progress.done) {
-    return { PhysicalResourceId: plan.physicalResourceId, Data: merged(data, progress.data), Done: true };
+    return { PhysicalResourceId: progress.physicalResourceId ?? plan.physicalResourceId, Data: merged(data, progress.data), Done: true };
   }
   return {
     PhysicalResourceId: waitingPhysicalId(event),
-    FinalPhysicalResourceId: plan.physicalResourceId,
+    FinalPhysicalResourceId: progress.physicalResourceId ?? plan.physicalResourceId,
     // Merged by the framework into the response it sends once isComplete is done.
     Data: data,
-    Task: plan.task,
+    Task: progress.task ?? plan.task,
     Situation: situation,
     StartedAt: startedAt,
     Deadline: deadline,
@@ -323,7 +333,11 @@ export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsComple
   }
   const progress = await attempt(kind, task, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline, situation });
   if (progress.done) {
-    return { IsComplete: true, PhysicalResourceId: finalPhysicalResourceId, Data: merged(data, progress.data) };
+    return {
+      IsComplete: true,
+      PhysicalResourceId: progress.physicalResourceId ?? finalPhysicalResourceId,
+      Data: merged(data, progress.data),
+    };
   }
   return notYet(now, startedAt, deadline, progress.waitingFor, progress.lastSeen);
 }

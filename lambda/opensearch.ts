@@ -1,12 +1,19 @@
 import {
+  AcceptInboundConnectionCommand,
+  CreateOutboundConnectionCommand,
+  CreateOutboundConnectionCommandInput,
   DeleteInboundConnectionCommand,
+  DeleteOutboundConnectionCommand,
+  Filter,
+  OutboundConnection,
+  paginateDescribeInboundConnections,
+  paginateDescribeOutboundConnections,
   DescribeDomainCommand,
   DissociatePackagesCommand,
   InboundConnection,
   DomainPackageDetails,
   OpenSearchClient,
   RejectInboundConnectionCommand,
-  paginateDescribeInboundConnections,
   paginateListPackagesForDomain,
 } from '@aws-sdk/client-opensearch';
 import { log } from './log';
@@ -187,4 +194,57 @@ export async function dissociatePackages(domainName: string, packageIds: string[
     opensearch().send(new DissociatePackagesCommand({ DomainName: domainName, PackageList: packageIds })),
   );
   log(`DissociatePackages ${domainName} [${packageIds.join(', ')}]: submitted`);
+}
+
+/** Every inbound connection matching the filters (DescribeInboundConnections, all pages). */
+export async function findInboundConnections(filters: Filter[], subject: string): Promise<InboundConnection[]> {
+  const connections: InboundConnection[] = [];
+  await call('DescribeInboundConnections', subject, async () => {
+    for await (const page of paginateDescribeInboundConnections({ client: opensearch() }, { Filters: filters })) {
+      connections.push(...(page.Connections ?? []));
+    }
+  });
+  log(
+    `DescribeInboundConnections ${subject}: ${connections.map((c) => `${c.ConnectionId}=${c.ConnectionStatus?.StatusCode}`).join(', ') || 'none'}`,
+  );
+  return connections;
+}
+
+/** Every outbound connection of this account and region matching the filters (all pages). */
+export async function findOutboundConnections(filters: Filter[], subject: string): Promise<OutboundConnection[]> {
+  const connections: OutboundConnection[] = [];
+  await call('DescribeOutboundConnections', subject, async () => {
+    for await (const page of paginateDescribeOutboundConnections({ client: opensearch() }, { Filters: filters })) {
+      connections.push(...(page.Connections ?? []));
+    }
+  });
+  log(
+    `DescribeOutboundConnections ${subject}: ${connections.map((c) => `${c.ConnectionId}=${c.ConnectionStatus?.StatusCode}`).join(', ') || 'none'}`,
+  );
+  return connections;
+}
+
+/** Creates an outbound connection; answers the connection as the service returned it. */
+export async function createOutboundConnection(input: CreateOutboundConnectionCommandInput, subject: string): Promise<OutboundConnection> {
+  const response = await call('CreateOutboundConnection', subject, () => opensearch().send(new CreateOutboundConnectionCommand(input)));
+  log(`CreateOutboundConnection ${subject}: ${response.ConnectionId} ${response.ConnectionStatus?.StatusCode}`);
+  return response;
+}
+
+export async function deleteOutboundConnection(connectionId: string): Promise<string | undefined> {
+  const response = await call('DeleteOutboundConnection', connectionId, () =>
+    opensearch().send(new DeleteOutboundConnectionCommand({ ConnectionId: connectionId })),
+  );
+  const status = response.Connection?.ConnectionStatus?.StatusCode;
+  log(`DeleteOutboundConnection ${connectionId}: ${status}`);
+  return status;
+}
+
+export async function acceptInboundConnection(connectionId: string): Promise<string | undefined> {
+  const response = await call('AcceptInboundConnection', connectionId, () =>
+    opensearch().send(new AcceptInboundConnectionCommand({ ConnectionId: connectionId })),
+  );
+  const status = response.Connection?.ConnectionStatus?.StatusCode;
+  log(`AcceptInboundConnection ${connectionId}: ${status}`);
+  return status;
 }

@@ -42,8 +42,17 @@ function frameworkFunctions(provider: cr.Provider): lambda.IFunction[] {
 /** The id of the singleton under the stack: namespaced so that no user construct can clash. */
 const SINGLETON_ID = 'CdkOpenSearchLifecycleProvider';
 
-/** Actions the connection constructs use. They have no resource type, so they need `*`. */
-export type ConnectionAction = 'es:RejectInboundConnection' | 'es:DeleteInboundConnection' | 'es:DescribeInboundConnections';
+/**
+ * Actions the connection constructs use. They have no resource type, so they need `*`.
+ * (es:CreateOutboundConnection does have one, the local domain: see allowOutboundConnectionCreation.)
+ */
+export type ConnectionAction =
+  | 'es:RejectInboundConnection'
+  | 'es:DeleteInboundConnection'
+  | 'es:DescribeInboundConnections'
+  | 'es:AcceptInboundConnection'
+  | 'es:DescribeOutboundConnections'
+  | 'es:DeleteOutboundConnection';
 
 /** Actions PackageDissociation uses; each supports the domain resource type. */
 const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
@@ -104,6 +113,7 @@ export class LifecycleProvider extends Construct {
   private readonly role: iam.Role;
   private connectionStatement?: iam.PolicyStatement;
   private packageStatement?: iam.PolicyStatement;
+  private outboundCreationStatement?: iam.PolicyStatement;
   private packageStatementSize = 0;
   private readonly packageDomainArns = new Set<string>();
   private stackStatusReadAllowed = false;
@@ -191,7 +201,7 @@ export class LifecycleProvider extends Construct {
       Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
     acknowledge(
       'IAM5[Resource::*]',
-      'es:RejectInboundConnection, es:DeleteInboundConnection and es:DescribeInboundConnections have no resource type, nor have ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC); IAM accepts them only on *.',
+      'The cross-cluster connection actions other than es:CreateOutboundConnection (describe, accept, reject and delete, inbound and outbound) have no resource type, nor have ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC); IAM accepts them only on *.',
     );
     for (const fn of invokedFunctions) {
       const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
@@ -224,6 +234,20 @@ export class LifecycleProvider extends Construct {
       this.role.addToPrincipalPolicy(this.connectionStatement);
     }
     this.connectionStatement.addActions(...actions.filter((action) => !this.connectionStatement!.actions.includes(action)));
+  }
+
+  /**
+   * Allows es:CreateOutboundConnection on this local domain only: the one connection action with
+   * a resource type (the domain the connection starts from).
+   */
+  public allowOutboundConnectionCreation(localDomainArn: string): void {
+    if (!this.outboundCreationStatement) {
+      this.outboundCreationStatement = new iam.PolicyStatement({ actions: ['es:CreateOutboundConnection'] });
+      this.role.addToPrincipalPolicy(this.outboundCreationStatement);
+    }
+    if (!this.outboundCreationStatement.resources.includes(localDomainArn)) {
+      this.outboundCreationStatement.addResources(localDomainArn);
+    }
   }
 
   /**

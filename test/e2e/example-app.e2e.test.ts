@@ -1,31 +1,53 @@
 /**
- * The example app (bin/example-stack.ts) through the local deploy runner: Create, the `next`
+ * The example app (bin/example-stack.ts) through the local deploy runner: the source stack (another
+ * account) creates its connection, then the destination stack's Create accepts it; the `next`
  * variant as an Update (a replacement whose old resource's Delete makes no call, a package
- * removed from the list), then the stack's deletion. Checks what CloudFormation sends, what the
- * framework answers, and exactly what changed in the service.
+ * removed from the list, the source's waitFor changed with no call), then both stacks' deletion.
+ * Checks what CloudFormation sends, what the framework answers, and exactly what changed in the
+ * service.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
+import { OpenSearchLifecycleExampleStack, OpenSearchLifecycleSourceStack } from '../../bin/example-stack';
 import { diffWorld } from '../../tools/local-deploy';
 import { EXAMPLE_TIMING, EXAMPLE_WORLD } from '../../tools/local-deploy/example-world';
 import type { World } from '../../emulator';
 import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';
+const SOURCE_STACK = 'OpenSearchLifecycleSource';
+const SOURCE_ENV = { account: '222222222222', region: 'eu-west-1' };
+/** Accepted and ignored by the runner's discrete-event clock. */
+const TIME_COMPRESSION = 40;
+/** Real time for a phase of two stacks on a busy machine. */
+const PHASE_TIMEOUT_MS = 180_000;
 
-function synthExample(next: boolean): { cdkOut: string; ids: { rejection: string; deletion: string; packages: string } } {
+function synthExample(next: boolean): {
+  cdkOut: string;
+  ids: { rejection: string; deletion: string; packages: string; acceptance: string };
+  outbound: string;
+} {
   const cdkOut = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-example-${next ? 'next' : 'initial'}-`));
   const app = new App({ outdir: cdkOut });
-  new OpenSearchLifecycleExampleStack(app, STACK, { env: ENV, next });
+  new OpenSearchLifecycleSourceStack(app, SOURCE_STACK, { env: SOURCE_ENV, destination: ENV, next });
+  new OpenSearchLifecycleExampleStack(app, STACK, { env: ENV, source: SOURCE_ENV, next });
   app.synth();
-  const template = JSON.parse(fs.readFileSync(path.join(cdkOut, `${STACK}.template.json`), 'utf8'));
-  const idOf = (prefix: string) => Object.keys(template.Resources).find((id) => id.startsWith(prefix))!;
+  const idIn = (stack: string) => {
+    const template = JSON.parse(fs.readFileSync(path.join(cdkOut, `${stack}.template.json`), 'utf8'));
+    return (prefix: string) => Object.keys(template.Resources).find((id) => id.startsWith(prefix))!;
+  };
+  const idOf = idIn(STACK);
   return {
     cdkOut,
-    ids: { rejection: idOf('RejectPendingConnection'), deletion: idOf('DeleteActiveConnection'), packages: idOf('RemoveDictionaries') },
+    ids: {
+      rejection: idOf('RejectPendingConnection'),
+      deletion: idOf('DeleteActiveConnection'),
+      packages: idOf('RemoveDictionaries'),
+      acceptance: idOf('AcceptShopLogs'),
+    },
+    outbound: idIn(SOURCE_STACK)('ConnectToCentralLogs'),
   };
 }
 
@@ -37,7 +59,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
   const ids = initial.ids;
 
   beforeAll(async () => {
-    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, 150);
+    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, TIME_COMPRESSION);
     seed = runner.run.emulator.snapshot();
   });
   afterAll(async () => {
@@ -45,17 +67,34 @@ describe('example app, deployed, updated and destroyed locally', () => {
     for (const dir of [initial.cdkOut, next.cdkOut]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('Create: the pending connection is rejected, nothing else changes', async () => {
-    const { run } = runner;
-    const result = await run.deploy(initial.cdkOut, STACK);
+  test(
+    'Create: the source makes its connection; the destination accepts it and rejects the pending one, nothing else changes',
+    async () => {
+      const { run } = runner;
+      const source = await run.deploy(initial.cdkOut, SOURCE_STACK);
+      expect(source).toMatchObject({ ok: true, status: 'CREATE_COMPLETE', outputs: { ConnectionId: 'cc-out-000001' } });
+      const result = await run.deploy(initial.cdkOut, STACK);
 
-    expect(result).toMatchObject({ ok: true, failed: [], status: 'CREATE_COMPLETE' });
-    expect(result.outputs).toEqual({ RejectedConnectionStatus: 'REJECTED', DeletedConnectionStatus: 'ACTIVE' });
-    for (const id of Object.values(ids)) expect(statuses(run, id)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
-    expect(diffWorld(seed, run.emulator.snapshot())).toEqual(['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED']);
-    expect(mutatingCalls(run)).toEqual(['RejectInboundConnection cc-pending-0001']);
-    expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
-  });
+      expect(result).toMatchObject({ ok: true, failed: [], status: 'CREATE_COMPLETE' });
+      expect(result.outputs).toEqual({
+        RejectedConnectionStatus: 'REJECTED',
+        DeletedConnectionStatus: 'ACTIVE',
+        AcceptedConnectionId: 'cc-out-000001',
+      });
+      for (const id of Object.values(ids)) expect(statuses(run, id)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
+      expect(diffWorld(seed, run.emulator.snapshot())).toEqual([
+        'connection cc-out-000001: added (ACTIVE)',
+        'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
+      ]);
+      expect(mutatingCalls(run).sort()).toEqual([
+        'AcceptInboundConnection cc-out-000001',
+        'CreateOutboundConnection ',
+        'RejectInboundConnection cc-pending-0001',
+      ]);
+      expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
+    },
+    PHASE_TIMEOUT_MS,
+  );
 
   test('the requests are CloudFormation-shaped: stringified scalars, presigned ResponseURL, stack ARN', () => {
     const { run } = runner;
@@ -80,64 +119,82 @@ describe('example app, deployed, updated and destroyed locally', () => {
     expect(run.executions.length).toBeGreaterThan(0);
   });
 
-  test('Update: a new connection id is a replacement whose old Delete makes no call; F222222222 leaves', async () => {
-    const { run } = runner;
-    const before = run.emulator.snapshot();
-    const callsBefore = mutatingCalls(run).length;
-    const stackId = run.stackId(STACK);
-    const result = await run.deploy(next.cdkOut, STACK);
+  test(
+    'Update: a new connection id is a replacement whose old Delete makes no call; F222222222 leaves',
+    async () => {
+      const { run } = runner;
+      const before = run.emulator.snapshot();
+      const callsBefore = mutatingCalls(run).length;
+      const stackId = run.stackId(STACK);
+      const source = await run.deploy(next.cdkOut, SOURCE_STACK);
+      expect(source).toMatchObject({ ok: true, status: 'UPDATE_COMPLETE' });
+      expect(statuses(run, next.outbound, SOURCE_STACK).slice(2)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+      const result = await run.deploy(next.cdkOut, STACK);
 
-    expect(result).toMatchObject({ ok: true, failed: [], status: 'UPDATE_COMPLETE' });
-    expect(run.stackId(STACK)).toBe(stackId);
-    expect(diffWorld(before, run.emulator.snapshot())).toEqual([
-      'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
-      'package search-products/F222222222: ACTIVE -> gone',
-    ]);
-    expect(mutatingCalls(run).slice(callsBefore).sort()).toEqual([
-      'DissociatePackages search-products [F222222222]',
-      'RejectInboundConnection cc-pending-0002',
-    ]);
+      expect(result).toMatchObject({ ok: true, failed: [], status: 'UPDATE_COMPLETE' });
+      expect(run.stackId(STACK)).toBe(stackId);
+      expect(diffWorld(before, run.emulator.snapshot())).toEqual([
+        'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
+        'package search-products/F222222222: ACTIVE -> gone',
+      ]);
+      expect(mutatingCalls(run).slice(callsBefore).sort()).toEqual([
+        'DissociatePackages search-products [F222222222]',
+        'RejectInboundConnection cc-pending-0002',
+      ]);
 
-    // The rejection: Update answered with a new physical id, then cleanup Delete of the old one.
-    const rejectionRequests = run.requests.filter((request) => request.LogicalResourceId === ids.rejection).slice(1);
-    expect(rejectionRequests.map((request) => [request.RequestType, request.PhysicalResourceId])).toEqual([
-      ['Update', 'opensearch-inbound-connection-rejection:cc-pending-0001'],
-      ['Delete', 'opensearch-inbound-connection-rejection:cc-pending-0001'],
-    ]);
-    expect(rejectionRequests[0].OldResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0001' });
-    expect(rejectionRequests[0].ResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0002' });
-    // The cleanup Delete carries the OLD properties.
-    expect(rejectionRequests[1].ResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0001' });
-    expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0002');
-    expect(statuses(run, ids.rejection).slice(2)).toEqual([
-      'UPDATE_IN_PROGRESS',
-      'UPDATE_COMPLETE',
-      'DELETE_IN_PROGRESS',
-      'DELETE_COMPLETE',
-    ]);
-    // Unchanged properties: CloudFormation sends nothing.
-    expect(statuses(run, ids.deletion)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
-    expect(statuses(run, ids.packages).slice(2)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
-  });
+      // The rejection: Update answered with a new physical id, then cleanup Delete of the old one.
+      const rejectionRequests = run.requests.filter((request) => request.LogicalResourceId === ids.rejection).slice(1);
+      expect(rejectionRequests.map((request) => [request.RequestType, request.PhysicalResourceId])).toEqual([
+        ['Update', 'opensearch-inbound-connection-rejection:cc-pending-0001'],
+        ['Delete', 'opensearch-inbound-connection-rejection:cc-pending-0001'],
+      ]);
+      expect(rejectionRequests[0].OldResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0001' });
+      expect(rejectionRequests[0].ResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0002' });
+      // The cleanup Delete carries the OLD properties.
+      expect(rejectionRequests[1].ResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0001' });
+      expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0002');
+      expect(statuses(run, ids.rejection).slice(2)).toEqual([
+        'UPDATE_IN_PROGRESS',
+        'UPDATE_COMPLETE',
+        'DELETE_IN_PROGRESS',
+        'DELETE_COMPLETE',
+      ]);
+      // Unchanged properties: CloudFormation sends nothing.
+      expect(statuses(run, ids.deletion)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
+      expect(statuses(run, ids.packages).slice(2)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    },
+    PHASE_TIMEOUT_MS,
+  );
 
-  test('Delete: the active connection is deleted and the listed packages dissociated, nothing else', async () => {
-    const { run } = runner;
-    const result = await run.destroy(STACK);
+  test(
+    'Delete: the active connections are deleted and the listed packages dissociated, nothing else',
+    async () => {
+      const { run } = runner;
+      const result = await run.destroy(STACK);
+      const callsBefore = mutatingCalls(run).length;
+      const source = await run.destroy(SOURCE_STACK);
 
-    expect(result).toMatchObject({ ok: true, failed: [], status: 'DELETE_COMPLETE' });
-    expect(diffWorld(seed, run.emulator.snapshot())).toEqual([
-      'connection cc-active-0001: ACTIVE -> DELETED',
-      'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
-      'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
-      'package search-products/F111111111: ACTIVE -> gone',
-      'package search-products/F222222222: ACTIVE -> gone',
-      'package search-products/pkg-0a1b2c3d: ACTIVE -> gone',
-    ]);
-    for (const id of Object.values(ids)) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
-    expect(run.resources).toEqual({});
-    // No Delete of this stack ever carried the framework's failed-create marker.
-    expect(run.requests.some((request) => request.PhysicalResourceId === CREATE_FAILED_MARKER)).toBe(false);
-  });
+      expect(result).toMatchObject({ ok: true, failed: [], status: 'DELETE_COMPLETE' });
+      // The acceptance ended the connection; the source's Delete found it DELETED and made no call.
+      expect(source).toMatchObject({ ok: true, failed: [], status: 'DELETE_COMPLETE' });
+      expect(mutatingCalls(run).slice(callsBefore)).toEqual([]);
+      expect(diffWorld(seed, run.emulator.snapshot())).toEqual([
+        'connection cc-active-0001: ACTIVE -> DELETED',
+        'connection cc-out-000001: added (DELETED)',
+        'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
+        'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
+        'package search-products/F111111111: ACTIVE -> gone',
+        'package search-products/F222222222: ACTIVE -> gone',
+        'package search-products/pkg-0a1b2c3d: ACTIVE -> gone',
+      ]);
+      for (const id of Object.values(ids)) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+      expect(run.resourcesOf(STACK)).toEqual({});
+      expect(run.resourcesOf(SOURCE_STACK)).toEqual({});
+      // No Delete of this stack ever carried the framework's failed-create marker.
+      expect(run.requests.some((request) => request.PhysicalResourceId === CREATE_FAILED_MARKER)).toBe(false);
+    },
+    PHASE_TIMEOUT_MS,
+  );
 
   test('the ResponseURL never shows in the output or in any function log', () => {
     expectNoResponseUrlLeak(runner);

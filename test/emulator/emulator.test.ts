@@ -635,6 +635,7 @@ describe('protocol', () => {
         body: { DomainName: DOMAIN, PackageList: ['F1'] },
         status: 200,
         at: T0 + 42,
+        caller: { account: '111111111111', region: 'us-east-1' },
       },
       {
         operation: 'DescribeDomain',
@@ -644,6 +645,7 @@ describe('protocol', () => {
         status: 409,
         errorType: 'ResourceNotFoundException',
         at: T0 + 42,
+        caller: { account: '111111111111', region: 'us-east-1' },
       },
     ]);
     expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['DissociatePackages']);

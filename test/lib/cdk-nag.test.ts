@@ -1,6 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { InboundConnectionAcceptance, OutboundConnection } from '../../lib';
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { OpenSearchLifecycleGovernedExampleStack } from '../../bin/governed-example-stack';
 import { ENV } from './helpers';
@@ -23,6 +25,24 @@ describe('cdk-nag AwsSolutions', () => {
     new OpenSearchLifecycleGovernedExampleStack(app, 'Governed', { env: ENV });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('both connection constructs add no unacknowledged finding', () => {
+    expect(() =>
+      synthWithNag((stack) => {
+        const domain = (id: string, arn: string) =>
+          Domain.fromDomainAttributes(stack, id, { domainArn: arn, domainEndpoint: 'https://search-x-abc.us-east-1.es.amazonaws.com' });
+        new OutboundConnection(stack, 'Outbound', {
+          localDomain: domain('Local', 'arn:aws:es:us-east-1:111111111111:domain/logs-source'),
+          remoteDomain: domain('Remote', 'arn:aws:es:eu-west-1:222222222222:domain/logs-far'),
+          connectionAlias: 'far',
+        });
+        new InboundConnectionAcceptance(stack, 'Accept', {
+          domain: domain('Here', 'arn:aws:es:us-east-1:111111111111:domain/logs-destination'),
+          from: domain('There', 'arn:aws:es:eu-west-1:222222222222:domain/logs-origin'),
+        });
+      }),
+    ).not.toThrow();
   });
 
   test('a finding outside the provider still fails the synth (the checks are really on)', () => {

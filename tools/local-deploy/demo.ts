@@ -2,10 +2,12 @@
  * `npm run demo`: the example app (bin/app.ts) deployed, updated and destroyed on this machine.
  *
  * Synthesizes the app twice with the real CDK CLI (the initial version and `-c variant=next`),
- * then plays CloudFormation for both versions and the stack deletion through the Provider
- * framework from cdk.out against the embedded OpenSearch emulator, printing the stack events and,
- * after each phase, the service calls made and the emulator's state. Exits non-zero when a
- * resource fails or the service does not end up exactly as expected.
+ * then plays CloudFormation for its two stacks in two accounts: the source stack creates a
+ * cross-account connection, the destination stack accepts it (found by its source) next to the
+ * three inbound constructs; then both are updated and destroyed. Everything runs through the
+ * Provider framework from cdk.out against the embedded OpenSearch emulator, printing the stack
+ * events and, after each phase, the service calls made (and by which account) and the emulator's
+ * state. Exits non-zero when a resource fails or the service does not end up exactly as expected.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -16,17 +18,21 @@ import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
+const SOURCE_STACK = 'OpenSearchLifecycleSource';
 
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
-  initial: ['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED'],
+  source: ['connection cc-out-000001: added (PENDING_ACCEPTANCE)'],
+  initial: ['connection cc-out-000001: added (ACTIVE)', 'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED'],
   next: [
+    'connection cc-out-000001: added (ACTIVE)',
     'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
     'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
     'package search-products/F222222222: ACTIVE -> gone',
   ],
   destroy: [
     'connection cc-active-0001: ACTIVE -> DELETED',
+    'connection cc-out-000001: added (DELETED)',
     'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
     'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
     'package search-products/F111111111: ACTIVE -> gone',
@@ -51,14 +57,19 @@ function synth(outdir: string, context: string[]): Promise<void> {
   });
 }
 
-/** "RejectInboundConnection cc-pending-0002", "DissociatePackages search-products [F222222222]". */
+/**
+ * "RejectInboundConnection cc-pending-0002", "DissociatePackages search-products [F222222222]",
+ * "CreateOutboundConnection central-logs", each with the account that made it.
+ */
 function describeCall(request: RecordedRequest): string {
-  const body = request.body as { DomainName?: string; PackageList?: string[] } | undefined;
+  const body = request.body as { DomainName?: string; PackageList?: string[]; ConnectionAlias?: string } | undefined;
+  const by = request.caller ? ` (by ${request.caller.account})` : '';
   if (request.operation === 'DissociatePackages' || request.operation === 'AssociatePackages') {
-    return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).join(', ')}]`;
+    return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).join(', ')}]${by}`;
   }
-  const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
-  return `${request.operation} ${id}`.trim();
+  if (request.operation === 'CreateOutboundConnection') return `${request.operation} ${body?.ConnectionAlias}${by}`;
+  const id = decodeURIComponent(request.path.split(/\/(?:in|out)boundConnection\//)[1]?.split('/')[0] ?? '');
+  return `${request.operation} ${id}`.trim() + by;
 }
 
 async function main(): Promise<number> {
@@ -76,15 +87,19 @@ async function main(): Promise<number> {
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;
-  const phase = async (title: string, action: () => ReturnType<LocalDeployment['deploy']>, expected: string[]) => {
+  /** One phase: stack operations one after the other, then what they did. */
+  const phase = async (title: string, actions: Array<[string, () => ReturnType<LocalDeployment['deploy']>]>, expected: string[]) => {
     run.print('');
     run.print(`== ${title}`);
-    const result = await action();
+    const results: Array<[string, Awaited<ReturnType<LocalDeployment['deploy']>>]> = [];
+    for (const [stack, action] of actions) results.push([stack, await action()]);
     const newCalls = run.emulator.mutatingRequests().slice(calls);
     calls += newCalls.length;
     run.print('');
-    run.print(`   stack ${result.status}${result.ok ? '' : `; FAILED: ${result.failed.join(', ')}`}`);
-    for (const [name, value] of Object.entries(result.outputs)) run.print(`   output ${name} = ${String(value)}`);
+    for (const [stack, result] of results) {
+      run.print(`   ${stack} ${result.status}${result.ok ? '' : `; FAILED: ${result.failed.join(', ')}`}`);
+      for (const [name, value] of Object.entries(result.outputs)) run.print(`     output ${name} = ${String(value)}`);
+    }
     run.print(`   service calls that changed something: ${newCalls.map(describeCall).join('; ') || 'none'}`);
     run.print('   emulator now:');
     for (const line of describeWorld(run.emulator.snapshot())) run.print(`   ${line}`);
@@ -95,23 +110,43 @@ async function main(): Promise<number> {
         ? '   ✔ exactly the expected connections and packages changed since the start'
         : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}`,
     );
-    healthy &&= result.ok && matches;
+    healthy &&= results.every(([, result]) => result.ok) && matches;
   };
 
   try {
     run.print('');
-    run.print(`Local deploy of ${STACK}: CloudFormation played by tools/local-deploy, the Provider framework`);
-    run.print('from cdk.out, the OpenSearch emulator as the service. No AWS account, no network.');
+    run.print(`Local deploy of ${SOURCE_STACK} (account 222222222222, eu-west-1) and ${STACK} (account 111111111111,`);
+    run.print('us-east-1): CloudFormation played by tools/local-deploy, the Provider framework from cdk.out, the OpenSearch');
+    run.print("emulator as the service, each stack's handlers signing as their own account. No AWS account, no network.");
     run.print('Times are virtual (UTC): waits take no real time, only the processes in them do.');
     run.print('   emulator at start:');
     for (const line of describeWorld(seed)) run.print(`   ${line}`);
-    await phase('1/3  deploy cdk.out/demo-initial: Create', () => run.deploy(initial, STACK), EXPECTED.initial);
     await phase(
-      '2/3  deploy cdk.out/demo-next: Update (rejection moves to cc-pending-0002, F222222222 leaves the list)',
-      () => run.deploy(next, STACK),
+      `1/4  deploy ${SOURCE_STACK} from cdk.out/demo-initial: Create (the outbound connection to logs-destination)`,
+      [[SOURCE_STACK, () => run.deploy(initial, SOURCE_STACK)]],
+      EXPECTED.source,
+    );
+    await phase(
+      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed)`,
+      [[STACK, () => run.deploy(initial, STACK)]],
+      EXPECTED.initial,
+    );
+    await phase(
+      '3/4  deploy both from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list)',
+      [
+        [SOURCE_STACK, () => run.deploy(next, SOURCE_STACK)],
+        [STACK, () => run.deploy(next, STACK)],
+      ],
       EXPECTED.next,
     );
-    await phase('3/3  destroy: Delete', () => run.destroy(STACK), EXPECTED.destroy);
+    await phase(
+      '4/4  destroy both: Delete (the acceptance ends the connection; the source then finds it DELETED)',
+      [
+        [STACK, () => run.destroy(STACK)],
+        [SOURCE_STACK, () => run.destroy(SOURCE_STACK)],
+      ],
+      EXPECTED.destroy,
+    );
   } finally {
     await run.stop();
   }

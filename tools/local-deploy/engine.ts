@@ -105,7 +105,8 @@ interface DeleteItem {
 
 export class CloudFormationEngine {
   private readonly stacks = new Map<string, StackRecord>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Per stack: the end of its last operation. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -122,18 +123,24 @@ export class CloudFormationEngine {
 
   /** Deploys the stack from a cloud assembly: Create on the first call, an update after. */
   deploy(cdkOut: string, stackName: string): Promise<DeployResult> {
-    return this.serialize(() => this.runDeploy(cdkOut, stackName));
+    return this.serialize(stackName, () => this.runDeploy(cdkOut, stackName));
   }
 
   /** Deletes every played resource of the stack, dependents first. */
   destroy(stackName: string): Promise<DeployResult> {
-    return this.serialize(() => this.runDestroy(stackName));
+    return this.serialize(stackName, () => this.runDestroy(stackName));
   }
 
-  /** One stack operation at a time, like CloudFormation. */
-  private serialize<T>(operation: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(operation, operation);
-    this.queue = next.catch(() => undefined);
+  /**
+   * One operation at a time per stack, like CloudFormation; stacks of different names (e.g. of
+   * two accounts that wait on each other) deploy side by side.
+   */
+  private serialize<T>(stackName: string, operation: () => Promise<T>): Promise<T> {
+    const next = (this.queues.get(stackName) ?? Promise.resolve()).then(operation, operation);
+    this.queues.set(
+      stackName,
+      next.catch(() => undefined),
+    );
     return next;
   }
 

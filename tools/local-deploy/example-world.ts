@@ -1,13 +1,15 @@
 /**
  * The service as the example app (bin/example-stack.ts) expects to find it, plus one connection
- * and one package that nobody names, so that "nothing else changed" is visible. Used by the demo
- * and by the example app's end-to-end test.
+ * and one package that nobody names, so that "nothing else changed" is visible. The source
+ * stack's domain, shop-logs, lives in another account and region. Used by the demo and by the
+ * example app's end-to-end test.
  */
 import type { Timing, World } from '../../emulator';
 
 export const EXAMPLE_WORLD: World = {
   domains: [
     { domainName: 'logs-destination' },
+    { domainName: 'shop-logs', ownerId: '222222222222', region: 'eu-west-1' },
     {
       domainName: 'search-products',
       packages: [{ packageId: 'F111111111' }, { packageId: 'F222222222' }, { packageId: 'pkg-0a1b2c3d' }, { packageId: 'F333333333' }],
@@ -41,5 +43,8 @@ export const EXAMPLE_WORLD: World = {
   ],
 };
 
-/** Realistic durations (virtual time): rejecting takes ~20 s, deleting ~1 min, dissociating ~3 min. */
-export const EXAMPLE_TIMING: Timing = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000 };
+/**
+ * Realistic durations (virtual time): rejecting takes ~20 s, deleting ~1 min, dissociating ~3 min,
+ * validating a new connection ~30 s, accepting one ~1 min.
+ */
+export const EXAMPLE_TIMING: Timing = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000, validateMs: 30_000, acceptMs: 60_000 };

@@ -96,6 +96,14 @@ function nodeModulesDir(): string {
   return path.resolve(path.dirname(entry), '..', '..');
 }
 
+/**
+ * The access key id the handlers of a stack in this account sign with: the emulator reads the
+ * caller's account from its last 12 digits (see emulator/README.md).
+ */
+export function accessKeyIdOf(account: string): string {
+  return /^[0-9]{12}$/.test(account) ? `AKIALOCAL${account}` : 'AKIALOCALDEPLOYFAKE0';
+}
+
 export class LocalDeployment {
   /**
    * Starts the emulator and every stand-in server. When a step fails, whatever was already
@@ -197,12 +205,14 @@ export class LocalDeployment {
         ...(endpoint.needsPreload ? { LOCAL_DEPLOY_RESPONSE_ENDPOINT: `${endpoint.host}:${endpoint.port}` } : {}),
       }),
       preloads: () => [VIRTUAL_CLOCK_PRELOAD, ...(endpoint.needsPreload ? [RESPONSE_PORT_PRELOAD] : [])],
-      // The library's handlers reach the emulator through the proxy, under a path of their own.
+      // The library's handlers reach the emulator through the proxy, under a path of their own,
+      // with the credentials of their stack's account (the emulator reads the account from the key).
       invocationEnv: (fn, requestId) =>
         this.lambda.userFunctionRole(fn)
           ? {
               ...options.handlerEnvironment,
               AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId),
+              AWS_ACCESS_KEY_ID: accessKeyIdOf(fn.arn.split(':')[4]),
               AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudformation.endpoint,
             }
           : {},

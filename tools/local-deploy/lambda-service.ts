@@ -92,10 +92,21 @@ export function functionNameOf(reference: string): string {
   return afterFunction.split(':')[0];
 }
 
+/**
+ * Where a function lives: `<region>:<account>:<name>` for an ARN; the bare name otherwise. Stacks
+ * of different accounts or regions have functions of the same name (the same logical ids).
+ */
+function placeOf(reference: string): string | undefined {
+  const arn = /^arn:[^:]+:lambda:([^:]+):([0-9]{12}):function:([^:]+)/.exec(reference);
+  return arn ? `${arn[1]}:${arn[2]}:${arn[3]}` : undefined;
+}
+
 export class LambdaService {
   readonly invocations: InvocationRecord[] = [];
   private readonly byRequestId = new Map<string, InvocationRecord>();
   private readonly functions = new Map<string, FunctionSpec>();
+  /** The same functions by `placeOf` their ARN. */
+  private readonly functionsByPlace = new Map<string, FunctionSpec>();
   private readonly children = new Set<ChildProcess>();
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
@@ -122,11 +133,17 @@ export class LambdaService {
 
   /** Makes these functions invocable, replacing earlier versions of the same names. */
   register(functions: readonly FunctionSpec[]): void {
-    for (const fn of functions) this.functions.set(fn.name, fn);
+    for (const fn of functions) {
+      this.functions.set(fn.name, fn);
+      const place = placeOf(fn.arn);
+      if (place) this.functionsByPlace.set(place, fn);
+    }
   }
 
+  /** By ARN, the function of that account and region; by name, the last one registered. */
   find(reference: string): FunctionSpec | undefined {
-    return this.functions.get(functionNameOf(reference));
+    const place = placeOf(reference);
+    return (place ? this.functionsByPlace.get(place) : undefined) ?? this.functions.get(functionNameOf(reference));
   }
 
   /** The invocation with this Lambda request id. */

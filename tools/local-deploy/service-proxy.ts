@@ -24,6 +24,9 @@ const OPERATIONS: ReadonlyArray<{ method: string; pattern: RegExp; operation: st
   { method: 'PUT', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+\/reject$/, operation: 'RejectInboundConnection' },
   { method: 'PUT', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+\/accept$/, operation: 'AcceptInboundConnection' },
   { method: 'DELETE', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+$/, operation: 'DeleteInboundConnection' },
+  { method: 'POST', pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection$/, operation: 'CreateOutboundConnection' },
+  { method: 'POST', pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection\/search$/, operation: 'DescribeOutboundConnections' },
+  { method: 'DELETE', pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection\/[^/]+$/, operation: 'DeleteOutboundConnection' },
   { method: 'POST', pattern: /^\/2021-01-01\/packages\/dissociateMultiple$/, operation: 'DissociatePackages' },
   { method: 'POST', pattern: /^\/2021-01-01\/packages\/associateMultiple$/, operation: 'AssociatePackages' },
   { method: 'GET', pattern: /^\/2021-01-01\/domain\/[^/]+\/packages$/, operation: 'ListPackagesForDomain' },
@@ -34,6 +37,8 @@ export const MUTATING_SERVICE_OPERATIONS: ReadonlySet<string> = new Set([
   'RejectInboundConnection',
   'DeleteInboundConnection',
   'AcceptInboundConnection',
+  'CreateOutboundConnection',
+  'DeleteOutboundConnection',
   'DissociatePackages',
   'AssociatePackages',
 ]);
@@ -66,7 +71,13 @@ export interface ServiceCall {
   errorType?: string;
 }
 
-export type CrashableOperation = 'RejectInboundConnection' | 'DeleteInboundConnection' | 'DissociatePackages';
+export type CrashableOperation =
+  | 'RejectInboundConnection'
+  | 'DeleteInboundConnection'
+  | 'DissociatePackages'
+  | 'AcceptInboundConnection'
+  | 'CreateOutboundConnection'
+  | 'DeleteOutboundConnection';
 
 /**
  * Kill a process right after the service has accepted a mutating call (2xx) made by a library

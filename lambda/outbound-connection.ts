@@ -1,0 +1,283 @@
+import { OutboundConnection as ServiceConnection } from '@aws-sdk/client-opensearch';
+import { describeAddress } from '../lib/private/contracts/connection-ends';
+import {
+  ConnectionOrigin,
+  OUTBOUND_CONNECTION_TYPE,
+  OutboundConnectionProperties,
+  OutboundConnectionKey,
+  outboundConnectionPhysicalId,
+  outboundIdentityChanged,
+  parseOutboundConnectionPhysicalId,
+  parseOutboundConnectionProperties,
+} from '../lib/private/contracts/outbound-connection';
+import { InvalidPropertyError } from '../lib/private/contracts/properties';
+import { ACCEPTED_STATUSES, mutateOrReread } from './inbound-connections';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote } from './lifecycle';
+import { log } from './log';
+import { createOutboundConnection, deleteOutboundConnection, errorName, findOutboundConnections, isNotFound } from './opensearch';
+
+type Wanted = Omit<OutboundConnectionProperties, 'timeoutSeconds'>;
+
+type OutboundTask =
+  /** Find or make the connection, then wait for `waitFor`. Once known, `connectionId` and `origin` travel on to the polls. */
+  | { readonly kind: 'create'; readonly wanted: Wanted; readonly connectionId?: string; readonly origin?: ConnectionOrigin }
+  /** Only report the connection's status. */
+  | { readonly kind: 'status'; readonly connectionId: string }
+  /** Delete the connection and wait until it is DELETED or gone. */
+  | { readonly kind: 'delete'; readonly connectionId: string };
+
+/** Statuses after which the connection can no longer be used; a Create never adopts one. */
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['VALIDATION_FAILED', 'REJECTING', 'REJECTED', 'DELETING', 'DELETED']);
+/** Statuses that end a Create in failure. */
+const FAILED_STATUSES: ReadonlySet<string> = new Set(['VALIDATION_FAILED', 'REJECTING', 'REJECTED']);
+/** Statuses after which a Delete has nothing to do. */
+const DELETED_STATUSES: ReadonlySet<string> = new Set(['DELETED', 'REJECTED']);
+
+const statusOf = (connection: ServiceConnection | undefined) => connection?.ConnectionStatus?.StatusCode ?? 'UNKNOWN';
+
+/** Whether `status` counts as having reached `waitFor`: PENDING_ACCEPTANCE is also reached by every accepted status. */
+function reached(status: string, waitFor: Wanted['waitFor']): boolean {
+  return status === waitFor || (waitFor === 'PENDING_ACCEPTANCE' && ACCEPTED_STATUSES.has(status));
+}
+
+function subjectOf(wanted: Wanted): string {
+  return `${wanted.connectionAlias} from domain ${wanted.localDomainName} to ${describeAddress(wanted.remote)}`;
+}
+
+async function outboundById(connectionId: string): Promise<ServiceConnection | undefined> {
+  const found = await findOutboundConnections([{ Name: 'connection-id', Values: [connectionId] }], connectionId);
+  return found.find((connection) => connection.ConnectionId === connectionId);
+}
+
+/** The connection of this local domain, remote domain and alias that has not ended, if any. */
+async function outboundByIdentity(wanted: Wanted): Promise<ServiceConnection | undefined> {
+  const found = await findOutboundConnections(
+    [
+      { Name: 'local-domain-info.domain-name', Values: [wanted.localDomainName] },
+      { Name: 'remote-domain-info.domain-name', Values: [wanted.remote.domainName] },
+      { Name: 'remote-domain-info.owner-id', Values: [wanted.remote.ownerId] },
+      { Name: 'remote-domain-info.region', Values: [wanted.remote.region] },
+    ],
+    subjectOf(wanted),
+  );
+  return found.find((connection) => connection.ConnectionAlias === wanted.connectionAlias && !ENDED_STATUSES.has(statusOf(connection)));
+}
+
+/** Deletes the connection unless the service shows it ended; the status afterwards. */
+async function deleteConnection(connectionId: string, context: StepContext, status: string, advice: string): Promise<string> {
+  return mutateOrReread(
+    'DeleteOutboundConnection',
+    { connectionId },
+    context,
+    status,
+    () =>
+      deleteOutboundConnection(connectionId).catch((error) => {
+        if (isNotFound(error)) return 'DELETED';
+        throw error;
+      }),
+    (now) => now === undefined || now === 'DELETING' || DELETED_STATUSES.has(now),
+    advice,
+    async (id) => {
+      const again = await outboundById(id);
+      return again ? statusOf(again) : undefined;
+    },
+  );
+}
+
+/**
+ * OutboundConnection: creates (or adopts) an outbound cross-cluster connection and waits until
+ * the service has validated it; deletes it on Delete. Its physical id names the connection and
+ * whether the resource created or adopted it, the only thing a later rollback needs to know.
+ */
+export const outboundConnection: ResourceKind<OutboundTask> = {
+  resourceType: OUTBOUND_CONNECTION_TYPE,
+  readsStackStatus: true,
+
+  describe: (task) => {
+    switch (task.kind) {
+      case 'create':
+        return `outbound connection ${task.connectionId ?? subjectOf(task.wanted)} to be ${task.wanted.waitFor}`;
+      case 'status':
+        return `the status of outbound connection ${task.connectionId}`;
+      case 'delete':
+        return `outbound connection ${task.connectionId} to be deleted`;
+    }
+  },
+
+  plan(event, situation) {
+    const props = parseOutboundConnectionProperties(event.ResourceProperties);
+    const { timeoutSeconds, ...wanted } = props;
+    // Until the service answers, the id only names what is looked for; the final one names the connection.
+    const provisionalId = `opensearch-outbound-connection:${wanted.localDomainName}:${wanted.connectionAlias}`;
+    const held = parseOutboundConnectionPhysicalId(event.PhysicalResourceId);
+    switch (event.RequestType) {
+      case 'Create':
+        return { physicalResourceId: provisionalId, timeoutSeconds, task: { kind: 'create' as const, wanted } };
+      case 'Update': {
+        if (!outboundIdentityChanged(event.OldResourceProperties, event.ResourceProperties) && held) {
+          return {
+            physicalResourceId: event.PhysicalResourceId!,
+            timeoutSeconds,
+            task: { kind: 'status' as const, connectionId: held.connectionId },
+          };
+        }
+        const old = event.OldResourceProperties ?? {};
+        const sameName = [
+          OutboundConnectionKey.LOCAL_DOMAIN_NAME,
+          OutboundConnectionKey.REMOTE_DOMAIN_NAME,
+          OutboundConnectionKey.REMOTE_OWNER_ID,
+          OutboundConnectionKey.REMOTE_REGION,
+          OutboundConnectionKey.CONNECTION_ALIAS,
+        ].every((key) => old[key] === event.ResourceProperties[key]);
+        if (sameName && held && !situation.rollback) {
+          throw new InvalidPropertyError(
+            `Changing ConnectionMode or SkipUnavailable replaces connection ${held.connectionId}, and the new one is made before the old one is deleted: ` +
+              'give it a new connectionAlias as well. Nothing was changed.',
+          );
+        }
+        // A replacement (CloudFormation then deletes the old resource), or during a rollback the
+        // way back to the connection the old properties name, which is adopted since it is still there.
+        return { physicalResourceId: provisionalId, timeoutSeconds, task: { kind: 'create' as const, wanted } };
+      }
+      case 'Delete':
+        if (!held) {
+          return { physicalResourceId: `${provisionalId}:not-made-here`, timeoutSeconds };
+        }
+        if (situation.rollback && held.origin === 'adopted') {
+          // Reads only: the attributes are still reported.
+          return {
+            physicalResourceId: event.PhysicalResourceId!,
+            timeoutSeconds,
+            task: { kind: 'status' as const, connectionId: held.connectionId },
+            note: rollbackNote(situation, `connection ${held.connectionId} was there before this resource and is left as it is`),
+          };
+        }
+        return {
+          physicalResourceId: event.PhysicalResourceId!,
+          timeoutSeconds,
+          task: { kind: 'delete' as const, connectionId: held.connectionId },
+        };
+    }
+  },
+
+  async advance(task: OutboundTask, context: StepContext): Promise<Progress> {
+    const waitingFor = this.describe(task);
+    if (task.kind === 'status') {
+      const connection = await outboundById(task.connectionId);
+      return { done: true, data: { ConnectionId: task.connectionId, ConnectionStatus: connection ? statusOf(connection) : 'NOT_FOUND' } };
+    }
+    if (task.kind === 'delete') {
+      const connection = await outboundById(task.connectionId);
+      let status = connection ? statusOf(connection) : 'NOT_FOUND';
+      if (connection === undefined || DELETED_STATUSES.has(status)) {
+        log(`outbound connection ${task.connectionId} is ${status}: nothing to do`);
+        return { done: true };
+      }
+      if (status !== 'DELETING') {
+        status = await deleteConnection(
+          task.connectionId,
+          context,
+          status,
+          'Check the connection in the OpenSearch console, then retry the stack deletion.',
+        );
+      }
+      return status === 'DELETED' || status === 'NOT_FOUND' ? { done: true } : { done: false, waitingFor, lastSeen: status };
+    }
+    return advanceCreate(task, context, waitingFor);
+  },
+};
+
+async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, context: StepContext, waitingFor: string): Promise<Progress> {
+  const { wanted } = task;
+  let connectionId = task.connectionId;
+  let origin = task.origin;
+  let connection: ServiceConnection | undefined;
+  if (connectionId !== undefined) {
+    connection = await outboundById(connectionId);
+    if (connection === undefined) {
+      throw new ResourceFailure(
+        `Outbound connection ${connectionId} (${subjectOf(wanted)}) disappeared while waiting for it; deploy again to make a new one.`,
+      );
+    }
+  } else {
+    connection = await outboundByIdentity(wanted);
+    if (connection !== undefined) {
+      origin = 'adopted';
+      log(`outbound connection ${connection.ConnectionId} (${subjectOf(wanted)}) already exists: adopted, no new one is made`);
+    } else if (!context.mayMutate) {
+      return { done: false, waitingFor, lastSeen: 'not created: the deadline has passed' };
+    } else {
+      ({ connection, origin } = await create(wanted));
+    }
+    connectionId = connection.ConnectionId;
+    if (connectionId === undefined) {
+      throw new ResourceFailure(`CreateOutboundConnection ${subjectOf(wanted)} answered without a connection id; retry the deployment.`);
+    }
+    if (connection.ConnectionMode !== undefined && connection.ConnectionMode !== wanted.connectionMode) {
+      throw new ResourceFailure(
+        `Outbound connection ${connectionId} (${subjectOf(wanted)}) already exists with mode ${connection.ConnectionMode}, not ${wanted.connectionMode}; ` +
+          'nothing was changed. Use another connectionAlias.',
+      );
+    }
+  }
+  const physicalResourceId = outboundConnectionPhysicalId(connectionId, origin ?? 'adopted');
+  const status = statusOf(connection);
+  if (FAILED_STATUSES.has(status) || status === 'DELETING' || status === 'DELETED') {
+    let cleanup = '';
+    if (origin === 'created' && !DELETED_STATUSES.has(status) && status !== 'DELETING') {
+      // CloudFormation's Delete after a failed Create never reaches this handler: clean up now.
+      const after = await deleteConnection(connectionId, context, status, 'Delete it in the OpenSearch console.');
+      cleanup = ` The connection this Create made is ${after === 'NOT_FOUND' ? 'DELETED' : after}.`;
+    }
+    throw new ResourceFailure(
+      `Outbound connection ${connectionId} (${subjectOf(wanted)}) is ${status}: ${connection.ConnectionStatus?.Message ?? 'no message'}.${cleanup} ` +
+        'Check both domains (engine versions, fine-grained access control, node-to-node encryption) and the remote owner, then deploy again.',
+    );
+  }
+  if (reached(status, wanted.waitFor)) {
+    return { done: true, physicalResourceId, data: { ConnectionId: connectionId, ConnectionStatus: status } };
+  }
+  return {
+    done: false,
+    waitingFor: `outbound connection ${connectionId} to be ${wanted.waitFor}`,
+    lastSeen: status,
+    physicalResourceId,
+    task: { ...task, connectionId, origin: origin ?? 'adopted' },
+  };
+}
+
+/** CreateOutboundConnection; when the service says it already exists, the one that exists. */
+async function create(wanted: Wanted): Promise<{ connection: ServiceConnection; origin: ConnectionOrigin }> {
+  try {
+    const connection = await createOutboundConnection(
+      {
+        LocalDomainInfo: { AWSDomainInformation: { DomainName: wanted.localDomainName } },
+        RemoteDomainInfo: {
+          AWSDomainInformation: { DomainName: wanted.remote.domainName, OwnerId: wanted.remote.ownerId, Region: wanted.remote.region },
+        },
+        ConnectionAlias: wanted.connectionAlias,
+        ConnectionMode: wanted.connectionMode,
+        ...(wanted.skipUnavailable ? { ConnectionProperties: { CrossClusterSearch: { SkipUnavailable: wanted.skipUnavailable } } } : {}),
+      },
+      subjectOf(wanted),
+    );
+    return { connection, origin: 'created' };
+  } catch (error) {
+    if (errorName(error) === 'ResourceAlreadyExistsException') {
+      const existing = await outboundByIdentity(wanted);
+      if (existing) {
+        log(`CreateOutboundConnection ${subjectOf(wanted)}: already exists as ${existing.ConnectionId}, adopted`);
+        return { connection: existing, origin: 'adopted' };
+      }
+    }
+    if (errorName(error) === 'LimitExceededException') {
+      throw callFailure(
+        'CreateOutboundConnection',
+        subjectOf(wanted),
+        error,
+        'A domain has at most 20 outgoing connections: delete one first.',
+      );
+    }
+    throw error;
+  }
+}
