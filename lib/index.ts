@@ -1,3 +1,5 @@
 export * from './inbound-connection-rejection';
 export * from './inbound-connection-deletion';
 export * from './package-dissociation';
+export * from './package';
+export * from './package-association';

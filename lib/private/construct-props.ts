@@ -17,7 +17,7 @@ import {
  */
 
 /** Runs a contract check at synth time: its InvalidPropertyError becomes a plain synth error. */
-function atSynth(check: () => unknown): void {
+export function atSynth(check: () => unknown): void {
   try {
     check();
   } catch (error) {

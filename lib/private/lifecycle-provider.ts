@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
@@ -36,6 +37,16 @@ export type ConnectionAction = 'es:RejectInboundConnection' | 'es:DeleteInboundC
 /** Actions PackageDissociation uses; each supports the domain resource type. */
 const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
 
+/** Actions the Package construct uses; none of them has a resource type. */
+const PACKAGE_MANAGEMENT_ACTIONS = [
+  'es:CreatePackage',
+  'es:UpdatePackage',
+  'es:DeletePackage',
+  'es:DescribePackages',
+  'es:GetPackageVersionHistory',
+  'es:ListDomainsForPackage',
+];
+
 /**
  * Domains per package statement. IAM limits a role's inline policies to 10,240 characters and a
  * managed policy to 6,144; the role moves whole statements into overflow managed policies when
@@ -64,6 +75,10 @@ export class LifecycleProvider extends Construct {
   private packageStatement?: iam.PolicyStatement;
   private packageStatementSize = 0;
   private readonly packageDomainArns = new Set<string>();
+  private packageManagementStatement?: iam.PolicyStatement;
+  private associateStatement?: iam.PolicyStatement;
+  private readonly associateDomainArns = new Set<string>();
+  private readonly sourceObjectArns = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -173,5 +188,54 @@ export class LifecycleProvider extends Construct {
     }
     this.packageStatement.addResources(domain.domainArn);
     this.packageStatementSize++;
+  }
+
+  /**
+   * Allows what the Package construct needs to manage packages: CreatePackage, UpdatePackage,
+   * DeletePackage, DescribePackages, GetPackageVersionHistory and ListDomainsForPackage. The
+   * service defines no resource type for them (packages have no ARN in IAM), so IAM accepts them
+   * only on `*`.
+   */
+  public allowPackageManagement(): void {
+    if (this.packageManagementStatement) {
+      return;
+    }
+    this.packageManagementStatement = new iam.PolicyStatement({ actions: PACKAGE_MANAGEMENT_ACTIONS, resources: ['*'] });
+    this.role.addToPrincipalPolicy(this.packageManagementStatement);
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'es:CreatePackage, es:UpdatePackage, es:DeletePackage, es:DescribePackages, es:GetPackageVersionHistory and es:ListDomainsForPackage have no resource type; IAM accepts them only on *.',
+    });
+  }
+
+  /**
+   * Allows reading exactly one object: the file the service copies when it imports a package runs
+   * with the caller's permissions.
+   */
+  public allowPackageSourceRead(bucket: s3.IBucket, key: string): void {
+    const objectArn = bucket.arnForObjects(key);
+    if (this.sourceObjectArns.has(objectArn)) {
+      return;
+    }
+    this.sourceObjectArns.add(objectArn);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objectArn] }));
+  }
+
+  /**
+   * Allows what PackageAssociation needs on this domain only: the dissociation actions of
+   * `allowPackageActions`, and AssociatePackages.
+   */
+  public allowPackageAssociation(domain: IDomain): void {
+    this.allowPackageActions(domain);
+    if (this.associateDomainArns.has(domain.domainArn)) {
+      return;
+    }
+    this.associateDomainArns.add(domain.domainArn);
+    if (!this.associateStatement) {
+      this.associateStatement = new iam.PolicyStatement({ actions: ['es:AssociatePackages'] });
+      this.role.addToPrincipalPolicy(this.associateStatement);
+    }
+    this.associateStatement.addResources(domain.domainArn);
   }
 }

@@ -58,7 +58,7 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function checkName(label: string, value: unknown, min: number, max: number): string {
+export function checkName(label: string, value: unknown, min: number, max: number): string {
   const rule = `${min}-${max} characters of lower-case letters, digits and hyphens, starting with a letter`;
   if (typeof value !== 'string' || value.length < min || value.length > max || !NAME_PATTERN.test(value)) {
     throw new InvalidPropertyError(`${label} must be ${rule}; got ${describeValue(value)}`);
