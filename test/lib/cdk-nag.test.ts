@@ -1,6 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as path from 'path';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { AssociatedPackage, Package, PackageAssociation, PackageSource, PackageType } from '../../lib';
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { ENV } from './helpers';
 
@@ -15,6 +17,22 @@ function synthWithNag(addToStack?: (stack: OpenSearchLifecycleExampleStack) => v
 describe('cdk-nag AwsSolutions', () => {
   test('the example stack has no unacknowledged finding', () => {
     expect(() => synthWithNag()).not.toThrow();
+  });
+
+  test('Package (from a file) and PackageAssociation add no unacknowledged finding', () => {
+    expect(() =>
+      synthWithNag((stack) => {
+        const dictionary = new Package(stack, 'NagSynonyms', {
+          packageName: 'nag-synonyms',
+          packageType: PackageType.TXT_DICTIONARY,
+          source: PackageSource.fromAsset(path.join(__dirname, 'fixtures', 'synonyms.txt')),
+        });
+        new PackageAssociation(stack, 'NagAssociation', {
+          domain: stack.node.findChild('SearchDomain') as never,
+          packages: [AssociatedPackage.fromPackage(dictionary)],
+        });
+      }),
+    ).not.toThrow();
   });
 
   test('a finding outside the provider still fails the synth (the checks are really on)', () => {
