@@ -77,6 +77,8 @@ export interface Timing {
   acceptMs?: number;
   dissociateMs?: number;
   associateMs?: number;
+  /** Associating a ZIP-PLUGIN made with CreatePackage (a blue/green deployment); other packages use associateMs. */
+  pluginAssociateMs?: number;
 }
 
 export type OperationName =
@@ -87,7 +89,19 @@ export type OperationName =
   | 'DissociatePackages'
   | 'AssociatePackages'
   | 'ListPackagesForDomain'
-  | 'DescribeDomain';
+  | 'DescribeDomain'
+  | PackageOperationName;
+
+/** The package operations, modeled in `packages.ts`. */
+export type PackageOperationName =
+  | 'CreatePackage'
+  | 'UpdatePackage'
+  | 'DeletePackage'
+  | 'DescribePackages'
+  | 'GetPackageVersionHistory'
+  | 'ListDomainsForPackage'
+  | 'AssociatePackage'
+  | 'DissociatePackage';
 
 export type FaultKind =
   /** 429 ThrottlingException "Rate exceeded" */
