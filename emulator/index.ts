@@ -128,6 +128,11 @@ export class OpenSearchEmulator {
     this.world.failDissociation(domainName, packageId, errorType, errorMessage);
   }
 
+  /** The next association of that package that settles ends ASSOCIATION_FAILED with these details. */
+  failAssociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
+    this.world.failAssociation(domainName, packageId, errorType, errorMessage);
+  }
+
   /** Throws if the domain does not exist, since that is a mistake in the test. */
   setProcessing(domainName: string, processing: boolean): void {
     this.world.setProcessing(domainName, processing);

@@ -224,6 +224,8 @@ export class WorldState {
   private readonly connections = new Map<string, ConnectionState>();
   /** key `${domain}/${packageId}`; consumed by the next dissociation of that package that settles. */
   private readonly dissociationFailures = new Map<string, { errorType: string; errorMessage: string }>();
+  /** key `${domain}/${packageId}`; consumed by the next association of that package that settles. */
+  private readonly associationFailures = new Map<string, { errorType: string; errorMessage: string }>();
   /** Name and type per package id, so a re-association shows what the package really is. */
   private readonly catalog = new Map<string, { packageName: string; packageType: PackageType }>();
   private seq = 0;
@@ -253,6 +255,7 @@ export class WorldState {
     this.domains.clear();
     this.connections.clear();
     this.dissociationFailures.clear();
+    this.associationFailures.clear();
     this.catalog.clear();
     this.packageCatalog.reset();
     for (const domain of world?.domains ?? []) this.addDomain(domain);
@@ -359,6 +362,10 @@ export class WorldState {
     domain.processing = processing;
   }
 
+  failAssociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
+    this.associationFailures.set(`${domainName}/${packageId}`, { errorType, errorMessage });
+  }
+
   failDissociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
     this.dissociationFailures.set(`${domainName}/${packageId}`, { errorType, errorMessage });
   }
@@ -436,6 +443,14 @@ export class WorldState {
         if (!(at <= now)) continue;
         pkg.transition = undefined;
         pkg.lastUpdated = at;
+        const associationFailure = step.to === 'ACTIVE' ? this.associationFailures.get(`${domain.name}/${pkg.packageId}`) : undefined;
+        if (associationFailure) {
+          this.associationFailures.delete(`${domain.name}/${pkg.packageId}`);
+          pkg.status = 'ASSOCIATION_FAILED';
+          pkg.errorType = associationFailure.errorType;
+          pkg.errorMessage = associationFailure.errorMessage;
+          continue;
+        }
         if (step.to !== 'GONE') {
           pkg.status = step.to;
           continue;

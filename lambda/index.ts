@@ -14,9 +14,17 @@ import {
   handleEvent,
   handleIsComplete,
 } from './lifecycle';
+import { packageKind } from './package';
+import { packageAssociation } from './package-association';
 import { packageDissociation } from './package-dissociation';
 
-const KINDS: ReadonlyArray<ResourceKind<unknown>> = [inboundConnectionRejection, inboundConnectionDeletion, packageDissociation];
+const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
+  inboundConnectionRejection,
+  inboundConnectionDeletion,
+  packageDissociation,
+  packageKind,
+  packageAssociation,
+] as ReadonlyArray<ResourceKind<unknown>>;
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {
   const kind = KINDS.find((candidate) => candidate.resourceType === event?.ResourceType);

@@ -41,7 +41,15 @@ export interface IsCompleteResult {
 
 /** Where a run of `advance` stands. */
 export type Progress =
-  | { readonly done: true; readonly data?: Record<string, string> }
+  | {
+      readonly done: true;
+      readonly data?: Record<string, string>;
+      /**
+       * The final physical id, when it depends on what the service showed (a Create that records
+       * what it adopted); otherwise the one `plan` chose.
+       */
+      readonly physicalResourceId?: string;
+    }
   | { readonly done: false; readonly waitingFor: string; readonly lastSeen: string };
 
 export interface StepContext {
@@ -55,7 +63,20 @@ export interface StepContext {
    * report "timed out" never changes anything in the same breath.
    */
   readonly mayMutate: boolean;
+  /** The same situation `plan` got (kept across polls). */
+  readonly situation: StackSituation;
 }
+
+/** What the stack was doing when CloudFormation sent this event. */
+export interface StackSituation {
+  /** True when this Delete or Update is sent as part of a rollback (a stack status the driver treats as rollback). */
+  readonly rollback: boolean;
+  /** The stack status read with CloudFormation DescribeStacks, when it was read (for logs and messages). */
+  readonly stackStatus?: string;
+}
+
+/** Until the driver reads the stack status (issue 10), every event is treated as no rollback. */
+const NO_ROLLBACK: StackSituation = { rollback: false };
 
 /** What one kind of resource does. The driver below does the rest. */
 export interface ResourceKind<T> {
@@ -66,7 +87,22 @@ export interface ResourceKind<T> {
    * Decides, from the event alone, the physical id and the task. Throws InvalidPropertyError on
    * bad properties. Returns `task: undefined` when there is nothing to do.
    */
-  plan(event: ResourceEvent): { physicalResourceId: string; timeoutSeconds: number; task?: T };
+  plan(
+    event: ResourceEvent,
+    situation: StackSituation,
+  ): {
+    physicalResourceId: string;
+    timeoutSeconds: number;
+    task?: T;
+    /** Why there is nothing to do; the driver logs it and returns it in the response Data under the key `Note`. */
+    note?: string;
+  };
+  /**
+   * True for kinds that may act on things they did not create. For their Delete and Update
+   * events the driver reads the stack's status and passes it to `plan` and to `advance`.
+   * Other kinds always get `{ rollback: false }`.
+   */
+  readonly readsStackStatus?: boolean;
   /**
    * Reads the service, makes the task's one mutating call if the service shows it is still
    * needed, and says whether the task is done. Must be safe to run again at any time.
@@ -122,7 +158,7 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
   logEvent('onEvent', event);
   let plan: ReturnType<ResourceKind<T>['plan']>;
   try {
-    plan = kind.plan(event);
+    plan = kind.plan(event, NO_ROLLBACK);
   } catch (error) {
     if (error instanceof InvalidPropertyError && event.RequestType === 'Delete') {
       // A resource with invalid properties was never created, so there is nothing to undo.
@@ -137,13 +173,20 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
     return { PhysicalResourceId: event.PhysicalResourceId ?? CREATE_FAILED_MARKER, Done: true };
   }
   if (plan.task === undefined) {
-    log(`${event.RequestType}: nothing to do`);
-    return { PhysicalResourceId: plan.physicalResourceId, Done: true };
+    log(`${event.RequestType}: nothing to do${plan.note ? `: ${plan.note}` : ''}`);
+    return { PhysicalResourceId: plan.physicalResourceId, Done: true, ...(plan.note ? { Data: { Note: plan.note } } : {}) };
   }
   const startedAt = Date.now();
-  const progress = await attempt(kind, plan.task, { phase: 'event', startedAt, now: startedAt, event, mayMutate: true });
+  const progress = await attempt(kind, plan.task, {
+    phase: 'event',
+    startedAt,
+    now: startedAt,
+    event,
+    mayMutate: true,
+    situation: NO_ROLLBACK,
+  });
   if (progress.done) {
-    return { PhysicalResourceId: plan.physicalResourceId, Data: progress.data, Done: true };
+    return { PhysicalResourceId: progress.physicalResourceId ?? plan.physicalResourceId, Data: progress.data, Done: true };
   }
   return {
     PhysicalResourceId: waitingPhysicalId(event),
@@ -165,9 +208,16 @@ export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsComple
     throw new ResourceFailure(`isComplete received no deadline for ${event.PhysicalResourceId}; this is a bug in cdk-opensearch-lifecycle`);
   }
   const now = Date.now();
-  const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline });
+  const progress = await attempt(kind, event.Task as T, {
+    phase: 'poll',
+    startedAt,
+    now,
+    event,
+    mayMutate: now < deadline,
+    situation: NO_ROLLBACK,
+  });
   if (progress.done) {
-    return { IsComplete: true, PhysicalResourceId: event.FinalPhysicalResourceId, Data: progress.data };
+    return { IsComplete: true, PhysicalResourceId: progress.physicalResourceId ?? event.FinalPhysicalResourceId, Data: progress.data };
   }
   if (now >= deadline) {
     throw new ResourceFailure(

@@ -27,7 +27,7 @@ const MAX_ATTEMPTS = 4;
 let client: OpenSearchClient | undefined;
 
 /** One client per Lambda container, created at the first call. */
-function opensearch(): OpenSearchClient {
+export function opensearch(): OpenSearchClient {
   client ??= new OpenSearchClient({
     maxAttempts: MAX_ATTEMPTS,
     // Without throwOnRequestTimeout the SDK only warns about a slow answer and keeps waiting.
@@ -43,7 +43,7 @@ export function failedCall(error: unknown): string | undefined {
 }
 
 /** Makes a call; an error it throws carries the operation and its subject (see `failedCall`). */
-async function call<Output>(operation: string, subject: string, run: () => Promise<Output>): Promise<Output> {
+export async function call<Output>(operation: string, subject: string, run: () => Promise<Output>): Promise<Output> {
   try {
     return await run();
   } catch (error) {
