@@ -164,6 +164,8 @@ export interface ConnectionView {
 export interface PackageView {
   packageId: string;
   status: DomainPackageStatus;
+  /** The version the domain runs, for packages made with CreatePackage. */
+  packageVersion?: string;
   errorType?: string;
   errorMessage?: string;
 }

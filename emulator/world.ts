@@ -384,6 +384,7 @@ export class WorldState {
     return [...domain.packages.values()].map((p) => ({
       packageId: p.packageId,
       status: p.status,
+      ...(p.version !== undefined ? { packageVersion: p.version } : {}),
       ...(p.errorType !== undefined ? { errorType: p.errorType } : {}),
       ...(p.errorMessage !== undefined ? { errorMessage: p.errorMessage } : {}),
     }));
