@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * Example app: one stack using all three constructs against domains made elsewhere.
+ * Example app: one stack using every construct of the library against domains made elsewhere.
  *
  * `-c variant=next` synthesizes the stack's next version (one package dropped from the list,
- * the rejection pointed at another connection), to show an Update.
+ * the rejection pointed at another connection, a changed synonyms file), to show an Update.
  */
 import { App } from 'aws-cdk-lib';
 import { OpenSearchLifecycleExampleStack } from './example-stack';

@@ -15,6 +15,8 @@ import type { World } from '../../emulator';
 import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';
+/** The id the emulator gives the first package made with CreatePackage: the example's synonyms. */
+const SYNONYMS_ID = 'F1000000001';
 
 function synthExample(next: boolean): { cdkOut: string; ids: { rejection: string; deletion: string; packages: string } } {
   const cdkOut = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-example-${next ? 'next' : 'initial'}-`));
@@ -50,10 +52,28 @@ describe('example app, deployed, updated and destroyed locally', () => {
     const result = await run.deploy(initial.cdkOut, STACK);
 
     expect(result).toMatchObject({ ok: true, failed: [], status: 'CREATE_COMPLETE' });
-    expect(result.outputs).toEqual({ RejectedConnectionStatus: 'REJECTED', DeletedConnectionStatus: 'ACTIVE' });
+    expect(result.outputs).toEqual({
+      RejectedConnectionStatus: 'REJECTED',
+      DeletedConnectionStatus: 'ACTIVE',
+      SynonymsPackageVersion: 'v1',
+    });
     for (const id of Object.values(ids)) expect(statuses(run, id)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
-    expect(diffWorld(seed, run.emulator.snapshot())).toEqual(['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED']);
-    expect(mutatingCalls(run)).toEqual(['RejectInboundConnection cc-pending-0001']);
+    expect(diffWorld(seed, run.emulator.snapshot())).toEqual([
+      'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
+      `package search-products/${SYNONYMS_ID}: added (ACTIVE)`,
+    ]);
+    expect(mutatingCalls(run).sort()).toEqual([
+      `AssociatePackages search-products [${SYNONYMS_ID}]`,
+      'CreatePackage product-synonyms',
+      'RejectInboundConnection cc-pending-0001',
+    ]);
+    // The package's source is the dictionary file of the repository, published from cdk.out.
+    const created = run.emulator.requests.find((request) => request.operation === 'CreatePackage')!.body as {
+      PackageSource: { S3BucketName: string; S3Key: string };
+    };
+    expect(created.PackageSource.S3BucketName).toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
+    expect(run.emulator.hasObject(created.PackageSource.S3BucketName, created.PackageSource.S3Key)).toBe(true);
+    expect(run.emulator.managedPackage(SYNONYMS_ID)).toMatchObject({ status: 'AVAILABLE', availableVersion: 'v1' });
     expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
   });
 
@@ -94,9 +114,14 @@ describe('example app, deployed, updated and destroyed locally', () => {
       'package search-products/F222222222: ACTIVE -> gone',
     ]);
     expect(mutatingCalls(run).slice(callsBefore).sort()).toEqual([
+      `AssociatePackages search-products [${SYNONYMS_ID}]`,
       'DissociatePackages search-products [F222222222]',
       'RejectInboundConnection cc-pending-0002',
+      `UpdatePackage ${SYNONYMS_ID}`,
     ]);
+    // The changed synonyms file is a new package version, and the domain moved to it.
+    expect(result.outputs.SynonymsPackageVersion).toBe('v2');
+    expect(run.emulator.packages('search-products')?.find((p) => p.packageId === SYNONYMS_ID)?.packageVersion).toBe('v2');
 
     // The rejection: Update answered with a new physical id, then cleanup Delete of the old one.
     const rejectionRequests = run.requests.filter((request) => request.LogicalResourceId === ids.rejection).slice(1);
@@ -135,6 +160,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
     ]);
     for (const id of Object.values(ids)) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
     expect(run.resources).toEqual({});
+    expect(run.emulator.managedPackages()).toEqual([]);
     // No Delete of this stack ever carried the framework's failed-create marker.
     expect(run.requests.some((request) => request.PhysicalResourceId === CREATE_FAILED_MARKER)).toBe(false);
   });

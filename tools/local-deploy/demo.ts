@@ -11,19 +11,30 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RecordedRequest } from '../../emulator';
-import { EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
+import { EXAMPLE_PACKAGE_TIMING, EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
 import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
 const TIME_COMPRESSION = 40;
 
+/** The id the emulator gives the first package made with CreatePackage: the synonyms dictionary. */
+const SYNONYMS_ID = 'F1000000001';
+
+/** The package catalog expected after each phase: the dictionary, its version, the version the domain runs. */
+const EXPECTED_PACKAGES = {
+  initial: [`product-synonyms ${SYNONYMS_ID} AVAILABLE v1; search-products runs v1`],
+  next: [`product-synonyms ${SYNONYMS_ID} AVAILABLE v2; search-products runs v2`],
+  destroy: [] as string[],
+};
+
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
-  initial: ['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED'],
+  initial: ['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED', `package search-products/${SYNONYMS_ID}: added (ACTIVE)`],
   next: [
     'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
     'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
+    `package search-products/${SYNONYMS_ID}: added (ACTIVE)`,
     'package search-products/F222222222: ACTIVE -> gone',
   ],
   destroy: [
@@ -52,14 +63,44 @@ function synth(outdir: string, context: string[]): Promise<void> {
   });
 }
 
-/** "RejectInboundConnection cc-pending-0002", "DissociatePackages search-products [F222222222]". */
+/** "RejectInboundConnection cc-pending-0002", "DissociatePackages search-products [F222222222]", "CreatePackage product-synonyms from s3://...". */
 function describeCall(request: RecordedRequest): string {
-  const body = request.body as { DomainName?: string; PackageList?: string[] } | undefined;
-  if (request.operation === 'DissociatePackages' || request.operation === 'AssociatePackages') {
-    return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).join(', ')}]`;
+  const body = request.body as
+    | {
+        DomainName?: string;
+        PackageList?: Array<string | { PackageID?: string }>;
+        PackageName?: string;
+        PackageID?: string;
+        PackageSource?: { S3BucketName?: string; S3Key?: string };
+      }
+    | undefined;
+  const source = body?.PackageSource ? ` from s3://${body.PackageSource.S3BucketName}/${body.PackageSource.S3Key}` : '';
+  switch (request.operation) {
+    case 'DissociatePackages':
+    case 'AssociatePackages':
+      return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).map((p) => (typeof p === 'string' ? p : p.PackageID)).join(', ')}]`;
+    case 'CreatePackage':
+      return `CreatePackage ${body?.PackageName}${source}`;
+    case 'UpdatePackage':
+      return `UpdatePackage ${body?.PackageID}${source}`;
+    case 'DeletePackage':
+      return `DeletePackage ${request.path.split('/').pop()}`;
+    default: {
+      const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
+      return `${request.operation} ${id}`.trim();
+    }
   }
-  const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
-  return `${request.operation} ${id}`.trim();
+}
+
+/** The package catalog, one line per package, with the version each domain runs. */
+function describePackages(run: LocalDeployment): string[] {
+  return run.emulator.managedPackages().map((p) => {
+    const domains = (run.emulator.snapshot().domains ?? [])
+      .map((d) => ({ name: d.domainName, on: run.emulator.packages(d.domainName)?.find((a) => a.packageId === p.packageId) }))
+      .filter((d) => d.on !== undefined)
+      .map((d) => `${d.name} runs ${d.on!.packageVersion ?? '?'}`);
+    return `${p.packageName} ${p.packageId} ${p.status} ${p.availableVersion ?? '-'}${domains.length ? `; ${domains.join(', ')}` : ''}`;
+  });
 }
 
 async function main(): Promise<number> {
@@ -73,10 +114,16 @@ async function main(): Promise<number> {
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
 
   const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING, timeCompression: TIME_COMPRESSION });
+  run.emulator.setPackageTiming(EXAMPLE_PACKAGE_TIMING);
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;
-  const phase = async (title: string, action: () => ReturnType<LocalDeployment['deploy']>, expected: string[]) => {
+  const phase = async (
+    title: string,
+    action: () => ReturnType<LocalDeployment['deploy']>,
+    expected: string[],
+    expectedPackages: string[],
+  ) => {
     run.print('');
     run.print(`== ${title}`);
     const result = await action();
@@ -85,15 +132,18 @@ async function main(): Promise<number> {
     run.print('');
     run.print(`   stack ${result.status}${result.ok ? '' : `; FAILED: ${result.failed.join(', ')}`}`);
     for (const [name, value] of Object.entries(result.outputs)) run.print(`   output ${name} = ${String(value)}`);
-    run.print(`   service calls that changed something: ${newCalls.map(describeCall).join('; ') || 'none'}`);
+    const accepted = newCalls.filter((request) => request.status === 200);
+    run.print(`   service calls that changed something: ${accepted.map(describeCall).join('; ') || 'none'}`);
     run.print('   emulator now:');
     for (const line of describeWorld(run.emulator.snapshot())) run.print(`   ${line}`);
+    const packages = describePackages(run);
+    run.print(`   package catalog: ${packages.join(' | ') || 'empty'}`);
     const changes = diffWorld(seed, run.emulator.snapshot());
-    const matches = JSON.stringify(changes) === JSON.stringify(expected);
+    const matches = JSON.stringify(changes) === JSON.stringify(expected) && JSON.stringify(packages) === JSON.stringify(expectedPackages);
     run.print(
       matches
         ? '   ✔ exactly the expected connections and packages changed since the start'
-        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}`,
+        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}`,
     );
     healthy &&= result.ok && matches;
   };
@@ -105,13 +155,14 @@ async function main(): Promise<number> {
     run.print(`Times are virtual (UTC), ${TIME_COMPRESSION}x faster than real time.`);
     run.print('   emulator at start:');
     for (const line of describeWorld(seed)) run.print(`   ${line}`);
-    await phase('1/3  deploy cdk.out/demo-initial: Create', () => run.deploy(initial, STACK), EXPECTED.initial);
+    await phase('1/3  deploy cdk.out/demo-initial: Create', () => run.deploy(initial, STACK), EXPECTED.initial, EXPECTED_PACKAGES.initial);
     await phase(
-      '2/3  deploy cdk.out/demo-next: Update (rejection moves to cc-pending-0002, F222222222 leaves the list)',
+      '2/3  deploy cdk.out/demo-next: Update (rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed)',
       () => run.deploy(next, STACK),
       EXPECTED.next,
+      EXPECTED_PACKAGES.next,
     );
-    await phase('3/3  destroy: Delete', () => run.destroy(STACK), EXPECTED.destroy);
+    await phase('3/3  destroy: Delete', () => run.destroy(STACK), EXPECTED.destroy, EXPECTED_PACKAGES.destroy);
   } finally {
     await run.stop();
   }

@@ -3,7 +3,7 @@
  * and one package that nobody names, so that "nothing else changed" is visible. Used by the demo
  * and by the example app's end-to-end test.
  */
-import type { Timing, World } from '../../emulator';
+import type { PackageTiming, Timing, World } from '../../emulator';
 
 export const EXAMPLE_WORLD: World = {
   domains: [
@@ -42,4 +42,7 @@ export const EXAMPLE_WORLD: World = {
 };
 
 /** Realistic durations (virtual time): rejecting takes ~20 s, deleting ~1 min, dissociating ~3 min. */
-export const EXAMPLE_TIMING: Timing = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000 };
+export const EXAMPLE_TIMING: Timing = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000, associateMs: 120_000 };
+
+/** Importing a dictionary: ~30 s copying, ~1 min validating; deleting a package ~20 s. */
+export const EXAMPLE_PACKAGE_TIMING: PackageTiming = { copyMs: 30_000, validateMs: 60_000, deletePackageMs: 20_000 };
