@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
 
@@ -77,6 +78,7 @@ export class LifecycleProvider extends Construct {
   private readonly packageDomainArns = new Set<string>();
   private packageManagementStatement?: iam.PolicyStatement;
   private associateStatement?: iam.PolicyStatement;
+  private sourceReadStatement?: iam.PolicyStatement;
   private readonly associateDomainArns = new Set<string>();
   private readonly sourceObjectArns = new Set<string>();
 
@@ -211,31 +213,39 @@ export class LifecycleProvider extends Construct {
 
   /**
    * Allows reading exactly one object: the file the service copies when it imports a package runs
-   * with the caller's permissions.
+   * with the caller's permissions. One statement lists every source object of the stack.
    */
   public allowPackageSourceRead(bucket: s3.IBucket, key: string): void {
-    const objectArn = bucket.arnForObjects(key);
+    // Written out rather than bucket.arnForObjects(key), whose Fn::Join on the partition doubles
+    // the bytes every package adds to the template; the partition is known from the region.
+    const region = Stack.of(this).region;
+    const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
+    const objectArn = `arn:${partition}:s3:::${bucket.bucketName}/${key}`;
     if (this.sourceObjectArns.has(objectArn)) {
       return;
     }
     this.sourceObjectArns.add(objectArn);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objectArn] }));
+    if (!this.sourceReadStatement) {
+      this.sourceReadStatement = new iam.PolicyStatement({ actions: ['s3:GetObject'] });
+      this.role.addToPrincipalPolicy(this.sourceReadStatement);
+    }
+    this.sourceReadStatement.addResources(objectArn);
   }
 
   /**
-   * Allows what PackageAssociation needs on this domain only: the dissociation actions of
-   * `allowPackageActions`, and AssociatePackages.
+   * Allows what PackageAssociation needs, on this domain only: AssociatePackages and the
+   * dissociation actions. One statement lists every domain with an association.
    */
   public allowPackageAssociation(domain: IDomain): void {
-    this.allowPackageActions(domain);
     if (this.associateDomainArns.has(domain.domainArn)) {
       return;
     }
-    this.associateDomainArns.add(domain.domainArn);
-    if (!this.associateStatement) {
-      this.associateStatement = new iam.PolicyStatement({ actions: ['es:AssociatePackages'] });
+    // A new statement every DOMAINS_PER_STATEMENT domains, so that it can move to an overflow policy.
+    if (!this.associateStatement || this.associateDomainArns.size % DOMAINS_PER_STATEMENT === 0) {
+      this.associateStatement = new iam.PolicyStatement({ actions: ['es:AssociatePackages', ...PACKAGE_ACTIONS] });
       this.role.addToPrincipalPolicy(this.associateStatement);
     }
+    this.associateDomainArns.add(domain.domainArn);
     this.associateStatement.addResources(domain.domainArn);
   }
 }

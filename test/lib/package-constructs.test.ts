@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnElement, Duration } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AssociatedPackage, Package, PackageAssociation, PackageSource, PackageType } from '../../lib';
@@ -116,19 +116,43 @@ describe('Package', () => {
       {
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-packages/dictionaries/synonyms-v1.txt']] },
+        Resource: 'arn:aws:s3:::my-packages/dictionaries/synonyms-v1.txt',
       },
     ]);
   });
 
-  test('IAM: two packages, one management statement, one object each, nothing on the bucket', () => {
+  test('IAM: a stack without a region names the object with the partition of the deployment', () => {
+    const stack = new Stack(new App());
+    bucketPackage(stack as ReturnType<typeof newStack>);
+    const read = handlerStatements(Template.fromStack(stack)).find((s) => s.Action === 's3:GetObject');
+    expect(read?.Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-packages/dictionaries/synonyms-v1.txt']],
+    });
+  });
+
+  test('IAM: an asset source: read access to exactly the asset object', () => {
+    const stack = newStack();
+    new Package(stack, 'Synonyms', {
+      packageName: 'synonyms',
+      packageType: PackageType.TXT_DICTIONARY,
+      source: PackageSource.fromAsset(SYNONYMS),
+    });
+    const read = handlerStatements(Template.fromStack(stack)).find((s) => s.Action === 's3:GetObject');
+    expect(read?.Resource).toMatch(/^arn:aws:s3:::cdk-hnb659fds-assets-111111111111-us-east-1\/[0-9a-f]{64}\.txt$/);
+  });
+
+  test('IAM: two packages, one management statement, one read statement naming each object, nothing on the bucket', () => {
     const stack = newStack();
     bucketPackage(stack, 'A');
-    bucketPackage(stack, 'B', { packageName: 'stopwords' });
+    bucketPackage(stack, 'B', {
+      packageName: 'stopwords',
+      source: PackageSource.fromBucket(s3.Bucket.fromBucketName(stack, 'Other', 'my-packages'), 'dictionaries/stopwords.txt'),
+    });
     const statements = handlerStatements(Template.fromStack(stack));
     expect(statements.filter((s) => s.Resource === '*')).toHaveLength(1);
-    const s3Statements = statements.filter((s) => s.Action === 's3:GetObject');
-    expect(s3Statements).toHaveLength(1);
+    const reads = statements.filter((s) => s.Action === 's3:GetObject');
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Resource).toHaveLength(2);
     expect(JSON.stringify(statements)).not.toContain('my-packages/*');
     expect(JSON.stringify(statements)).not.toContain('s3:*');
   });
@@ -144,7 +168,10 @@ describe('Package', () => {
     bucketPackage(alone);
     const functions = Object.keys(Template.fromStack(alone).findResources('AWS::Lambda::Function')).length;
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', functions);
-    Template.fromStack(stack).resourceCountIs('AWS::IAM::Role', Object.keys(Template.fromStack(alone).findResources('AWS::IAM::Role')).length);
+    Template.fromStack(stack).resourceCountIs(
+      'AWS::IAM::Role',
+      Object.keys(Template.fromStack(alone).findResources('AWS::IAM::Role')).length,
+    );
   });
 });
 
@@ -198,7 +225,7 @@ describe('PackageAssociation', () => {
     Template.fromStack(stack).hasResource(ASSOCIATION_TYPE, { DependsOn: Match.arrayWith([domainId]) });
   });
 
-  test('IAM: associate, dissociate, list and describe on the domain ARN only', () => {
+  test('IAM: associate, dissociate, list and describe on the domain ARN only, one statement for every domain', () => {
     const stack = newStack();
     new PackageAssociation(stack, 'Assoc', {
       domain: importedDomain(stack, 'search-products'),
@@ -208,14 +235,29 @@ describe('PackageAssociation', () => {
       domain: importedDomain(stack, 'search-logs'),
       packages: [AssociatedPackage.fromPackageId('F2')],
     });
+    new PackageAssociation(stack, 'Again', {
+      domain: importedDomain(stack, 'search-logs', 'SameDomainAgain'),
+      packages: [AssociatedPackage.fromPackageId('F3')],
+    });
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
       {
         Effect: 'Allow',
-        Action: ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'],
+        Action: ['es:AssociatePackages', 'es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'],
         Resource: [arnOf('search-products'), arnOf('search-logs')],
       },
-      { Effect: 'Allow', Action: 'es:AssociatePackages', Resource: [arnOf('search-products'), arnOf('search-logs')] },
     ]);
+  });
+
+  test('IAM: a new association statement every 20 domains, so that each can move to an overflow policy', () => {
+    const stack = newStack();
+    for (let i = 0; i < 21; i++) {
+      new PackageAssociation(stack, `Assoc${i}`, {
+        domain: importedDomain(stack, `search-${i}`),
+        packages: [AssociatedPackage.fromPackageId('F1')],
+      });
+    }
+    const statements = handlerStatements(Template.fromStack(stack));
+    expect(statements.map((s) => (s.Resource as string[] | string).length)).toEqual([20, arnOf('search-20').length]);
   });
 
   test('fails when the list is empty', () => {
