@@ -15,6 +15,7 @@ import { ApiCallResult, QUERY_INTERVAL_MS, apiCalls, scenarios } from './api-cal
 import { BundleResult, ROOT, makeTempDir, measureBundles } from './bundle';
 import { Footprint, PerConstruct, SynthTime, footprints, freshProcessSynthTimes, perConstruct, synthTimes } from './footprint';
 import { LatencyResult, latencyRows, measureLatency } from './latency';
+import { PackageFootprint, packageFootprints } from './package-footprint';
 import { int, kb, ms, nowMs, ratio, round } from './stats';
 import { Row, renderTable } from './table';
 
@@ -69,6 +70,8 @@ const BUNDLE_TARGET_BYTES = 500 * KB;
 const COLD_START_TARGET_MS = 150;
 const SYNTH_RATIO_TARGET = 1.5;
 const BYTES_PER_CONSTRUCT_TARGET = 1 * KB;
+/** Issue 14's target for each extra Package or PackageAssociation. */
+const PACKAGE_BYTES_PER_CONSTRUCT_TARGET = 600;
 /** IAM's limit on the inline policies of one role, in characters (whitespace not counted). */
 const IAM_INLINE_POLICY_LIMIT = 10_240;
 
@@ -155,6 +158,17 @@ function footprintRows(results: Footprint[], per: PerConstruct[]): Row[] {
   return rows;
 }
 
+function packageFootprintRows(results: PackageFootprint[]): Row[] {
+  return results.map((r) => ({
+    section: '1 footprint',
+    measure: `${r.construct}${r.construct === 'Package' ? ' (source in a bucket)' : ' (1 package each)'}: resources / template bytes per extra construct, ${r.from} → ${r.to}`,
+    value: `${round(r.resourcesPerConstruct)} / ${int(r.bytesPerConstruct)}`,
+    comparison: 'the same shared provider; IAM statements grow by one ARN',
+    target: `1 custom resource; < ${PACKAGE_BYTES_PER_CONSTRUCT_TARGET} bytes`,
+    met: r.resourcesPerConstruct === 1 && r.customResourcesPerConstruct === 1 && r.bytesPerConstruct < PACKAGE_BYTES_PER_CONSTRUCT_TARGET,
+  }));
+}
+
 function synthRows(times: SynthTime[]): Row[] {
   return (['fresh-process', 'in-process'] as const).map((mode) => {
     const mine = times.find((t) => t.mode === mode && t.variant === 'library')!;
@@ -234,6 +248,7 @@ async function main(): Promise<void> {
     progress(`${config.mode} run; footprint at ${config.footprintCounts.join(', ')} constructs`);
     const footprint = footprints(config.footprintCounts);
     const per = perConstruct(footprint);
+    const packageFootprint = packageFootprints(1, 11);
 
     progress(`synth time, ${config.synthSmall} vs ${config.synthLarge} constructs`);
     const synth = [
@@ -266,7 +281,14 @@ async function main(): Promise<void> {
       tempDir,
     });
 
-    const rows = [...footprintRows(footprint, per), ...synthRows(synth), ...bundleRows(bundle), ...apiRows(calls), ...latencyRows(latency)];
+    const rows = [
+      ...footprintRows(footprint, per),
+      ...packageFootprintRows(packageFootprint),
+      ...synthRows(synth),
+      ...bundleRows(bundle),
+      ...apiRows(calls),
+      ...latencyRows(latency),
+    ];
     const host = machine();
     const elapsedMs = nowMs() - started;
     const header = [
@@ -290,7 +312,7 @@ async function main(): Promise<void> {
       machine: host,
       config,
       queryIntervalMs: QUERY_INTERVAL_MS,
-      footprint: { stacks: footprint, perConstruct: per },
+      footprint: { stacks: footprint, perConstruct: per, packages: packageFootprint },
       synthTime: synth,
       bundle,
       apiCalls: calls,
