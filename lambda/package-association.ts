@@ -2,13 +2,13 @@ import { DomainPackageDetails } from '@aws-sdk/client-opensearch';
 import {
   AssociatedPackageEntry,
   PACKAGE_ASSOCIATION_TYPE,
-  PackageAssociationProperties,
   adoptedPackages,
   packageAssociationPhysicalId,
   parsePackageAssociationProperties,
 } from '../lib/private/contracts/package-association';
-import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
 import { log } from './log';
+import { previousProperties } from './previous-properties';
 import { errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
 import { associatePackages } from './package-api';
 import { DissociationTask, advanceDissociation, describeDissociation, dissociationTask } from './package-dissociation';
@@ -31,15 +31,6 @@ interface AssociationTask {
 }
 
 type Task = AssociationTask | DissociationTask;
-
-function previousProperties(event: ResourceEvent): PackageAssociationProperties | undefined {
-  try {
-    return parsePackageAssociationProperties(event.OldResourceProperties);
-  } catch {
-    // Old properties that do not parse were never deployed (the update that brought them failed).
-    return undefined;
-  }
-}
 
 const isActiveAt = (association: DomainPackageDetails | undefined, entry: AssociatedPackageEntry) =>
   association?.DomainPackageStatus === 'ACTIVE' &&
@@ -81,7 +72,7 @@ export const packageAssociation: ResourceKind<Task> = {
       case 'Create':
         return createPlan();
       case 'Update': {
-        const previous = previousProperties(event);
+        const previous = previousProperties(event, parsePackageAssociationProperties);
         if (previous?.domainName !== domainName) {
           return createPlan();
         }

@@ -1,12 +1,12 @@
 import { DomainPackageDetails } from '@aws-sdk/client-opensearch';
 import {
   PACKAGE_DISSOCIATION_TYPE,
-  PackageDissociationProperties,
   packageDissociationPhysicalId,
   parsePackageDissociationProperties,
 } from '../lib/private/contracts/package-dissociation';
-import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
 import { log } from './log';
+import { previousProperties } from './previous-properties';
 import { dissociatePackages, domainExists, errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
 
 /** Dissociate these packages from the domain and wait until they are gone from it. */
@@ -35,15 +35,6 @@ export function describeDissociation(task: DissociationTask): string {
 /** Associations that DissociatePackages ends. DISSOCIATION_FAILED is retried only on a new event. */
 const DISSOCIABLE = new Set(['ACTIVE', 'ASSOCIATION_FAILED']);
 
-function previousProperties(event: ResourceEvent): PackageDissociationProperties | undefined {
-  try {
-    return parsePackageDissociationProperties(event.OldResourceProperties);
-  } catch {
-    // Old properties that do not parse were never deployed (the update that brought them failed).
-    return undefined;
-  }
-}
-
 /**
  * PackageDissociation: on Delete, dissociates every listed package that is still associated, in
  * one DissociatePackages call, and waits until each is gone from ListPackagesForDomain. On Update,
@@ -64,7 +55,7 @@ export const packageDissociation: ResourceKind<PackageTask> = {
       case 'Create':
         return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
       case 'Update': {
-        const previous = previousProperties(event);
+        const previous = previousProperties(event, parsePackageDissociationProperties);
         if (previous?.domainName !== domainName) {
           return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
         }

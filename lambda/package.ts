@@ -9,8 +9,9 @@ import {
   parsePackageProperties,
   sourceCommitMessage,
 } from '../lib/private/contracts/package';
-import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext } from './lifecycle';
 import { log } from './log';
+import { previousProperties } from './previous-properties';
 import { errorMessage, errorName, isTransient } from './opensearch';
 import { createPackage, deletePackage, findPackageByName, latestCommitMessage, listDomainsForPackage, updatePackage } from './package-api';
 
@@ -34,15 +35,6 @@ type PackageTask =
 
 const IMPORTING = new Set(['COPYING', 'VALIDATING']);
 const IMPORT_FAILED = new Set(['COPY_FAILED', 'VALIDATION_FAILED']);
-
-function previousProperties(event: ResourceEvent): PackageProperties | undefined {
-  try {
-    return parsePackageProperties(event.OldResourceProperties);
-  } catch {
-    // Old properties that do not parse were never deployed (the update that brought them failed).
-    return undefined;
-  }
-}
 
 const sourceOf = (props: PackageProperties) => ({ bucket: props.s3BucketName, key: props.s3Key });
 const describeSource = (props: PackageProperties) => `s3://${props.s3BucketName}/${props.s3Key}`;
@@ -82,7 +74,7 @@ export const packageKind: ResourceKind<PackageTask> = {
       case 'Create':
         return { physicalResourceId, timeoutSeconds, task: { ...target, kind: 'create' as const } };
       case 'Update': {
-        const previous = previousProperties(event);
+        const previous = previousProperties(event, parsePackageProperties);
         if (previous?.packageName !== props.packageName) {
           return { physicalResourceId, timeoutSeconds, task: { ...target, kind: 'create' as const } };
         }

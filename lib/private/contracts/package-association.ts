@@ -2,10 +2,10 @@ import { createHash } from 'crypto';
 import {
   DEFAULT_TIMEOUT_SECONDS,
   InvalidPropertyError,
-  MAX_PACKAGE_IDS,
   PropertyKey,
   asPropertyBag,
   checkDomainName,
+  checkPackageList,
   checkPackageId,
   checkTimeoutSeconds,
   describeValue,
@@ -51,15 +51,7 @@ export function checkAssociatedPackages(
   label: string = PackageAssociationKey.PACKAGES,
   isUnknown: (value: unknown) => boolean = () => false,
 ): AssociatedPackageEntry[] {
-  if (!Array.isArray(value)) {
-    throw new InvalidPropertyError(`${label} must be a list of packages; got ${describeValue(value)}`);
-  }
-  if (value.length === 0) {
-    throw new InvalidPropertyError(`${label} must name at least one package; got an empty list`);
-  }
-  if (value.length > MAX_PACKAGE_IDS) {
-    throw new InvalidPropertyError(`${label} must name at most ${MAX_PACKAGE_IDS} packages; got ${value.length}`);
-  }
+  checkPackageList(value, label, 'packages');
   const entries = value.map((raw, index) => {
     const at = `${label}[${index}]`;
     const bag = asEntry(raw, at);
