@@ -6,7 +6,7 @@ import {
   packageAssociationPhysicalId,
   parsePackageAssociationProperties,
 } from '../lib/private/contracts/package-association';
-import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
 import { log } from './log';
 import { previousProperties } from './previous-properties';
 import { errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
@@ -83,7 +83,7 @@ export const packageAssociation: ResourceKind<Task> = {
           const kept = removed.filter((id) => adopted?.includes(id));
           removed = removed.filter((id) => !adopted?.includes(id));
           if (kept.length > 0) {
-            note = `stack is rolling back (${situation.stackStatus ?? 'rollback'}): packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`;
+            note = rollbackNote(situation, `packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`);
             log(note);
           }
         }
@@ -98,7 +98,7 @@ export const packageAssociation: ResourceKind<Task> = {
         const toDissociate = packages.map((p) => p.packageId).filter((id) => !kept.includes(id));
         const note =
           kept.length > 0
-            ? `stack is rolling back (${situation.stackStatus ?? 'rollback'}): packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`
+            ? rollbackNote(situation, `packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`)
             : undefined;
         return {
           physicalResourceId: event.PhysicalResourceId!,

@@ -4,7 +4,7 @@ import {
   packageDissociationPhysicalId,
   parsePackageDissociationProperties,
 } from '../lib/private/contracts/package-dissociation';
-import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
 import { log } from './log';
 import { previousProperties } from './previous-properties';
 import { dissociatePackages, domainExists, errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
@@ -40,33 +40,50 @@ const DISSOCIABLE = new Set(['ACTIVE', 'ASSOCIATION_FAILED']);
  * one DissociatePackages call, and waits until each is gone from ListPackagesForDomain. On Update,
  * dissociates only the packages removed from the list; a new domain is a replacement, whose old
  * resource's Delete empties the old domain. Create only checks that the domain exists.
+ *
+ * The packages were associated before this resource, so a rollback never dissociates them: a
+ * Delete sent by a rollback, and an Update sent by one (whose list lacks what the failed update
+ * had added), change nothing and check nothing. Packages a failed update dissociated stay
+ * dissociated: the resource never associates.
  */
 export const packageDissociation: ResourceKind<PackageTask> = {
   resourceType: PACKAGE_DISSOCIATION_TYPE,
+  readsStackStatus: true,
 
   describe: (task) => (task.kind === 'check-domain' ? `domain ${task.domainName} to exist` : describeDissociation(task)),
 
-  plan(event) {
+  plan(event, situation) {
     const props = parsePackageDissociationProperties(event.ResourceProperties);
     const physicalResourceId = packageDissociationPhysicalId(props.domainName, event.StackId, event.LogicalResourceId);
     const { domainName, timeoutSeconds } = props;
     const dissociate = (packageIds: string[]) => dissociationTask(domainName, packageIds);
+    const leftAlone = (packageIds: string[]) =>
+      rollbackNote(
+        situation,
+        `packages ${packageIds.join(', ')} of domain ${domainName} were associated before this resource and are left as they are`,
+      );
     switch (event.RequestType) {
       case 'Create':
         return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
       case 'Update': {
         const previous = previousProperties(event, parsePackageDissociationProperties);
         if (previous?.domainName !== domainName) {
-          return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
+          // In a rollback, back to the old domain: nothing to check, and a failed check would
+          // leave the stack stuck in UPDATE_ROLLBACK_FAILED.
+          const task = situation.rollback ? undefined : { kind: 'check-domain' as const, domainName };
+          return { physicalResourceId, timeoutSeconds, task };
         }
         const removed = previous.packageIds.filter((id) => !props.packageIds.includes(id));
-        return {
-          physicalResourceId: event.PhysicalResourceId ?? physicalResourceId,
-          timeoutSeconds,
-          task: removed.length > 0 ? dissociate(removed) : undefined,
-        };
+        const unchanged = event.PhysicalResourceId ?? physicalResourceId;
+        if (removed.length > 0 && situation.rollback) {
+          return { physicalResourceId: unchanged, timeoutSeconds, note: leftAlone(removed) };
+        }
+        return { physicalResourceId: unchanged, timeoutSeconds, task: removed.length > 0 ? dissociate(removed) : undefined };
       }
       case 'Delete':
+        if (situation.rollback) {
+          return { physicalResourceId, timeoutSeconds, note: leftAlone(props.packageIds) };
+        }
         return { physicalResourceId, timeoutSeconds, task: dissociate(props.packageIds) };
     }
   },

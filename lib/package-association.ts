@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { atSynth, domainNameProperty } from './private/construct-props';
 import { PACKAGE_ASSOCIATION_TYPE, PackageAssociationKey, checkAssociatedPackages } from './private/contracts/package-association';
 import { LifecycleProvider } from './private/lifecycle-provider';
+import { packageClaims } from './private/overlaps';
 import { lifecycleResource } from './private/lifecycle-resource';
 import { Package } from './package';
 
@@ -126,7 +127,14 @@ export class PackageAssociation extends Construct {
     const entries = associationEntries(props.packages);
     LifecycleProvider.of(this).allowPackageAssociation(props.domain);
     const resource = lifecycleResource(this, {
+      constructName: 'PackageAssociation',
+      claims: packageClaims(
+        props.domain,
+        props.packages.map((entry) => entry.packageId),
+      ),
       resourceType: PACKAGE_ASSOCIATION_TYPE,
+      // A rollback leaves alone the packages that were ACTIVE before the association.
+      readsStackStatus: true,
       timeout: props.timeout,
       domain: props.domain,
       properties: {

@@ -213,7 +213,13 @@ export class Package extends Construct {
     provider.allowPackageManagement();
     provider.allowPackageSourceRead(source.bucket, source.key);
     const resource = lifecycleResource(this, {
+      constructName: 'Package',
+      claims: Token.isUnresolved(props.packageName)
+        ? []
+        : [{ key: `package-name:${props.packageName}`, subject: `package name ${props.packageName}` }],
       resourceType: PACKAGE_TYPE,
+      // A Package only ever removes what it made itself: a rollback changes nothing for it.
+      readsStackStatus: false,
       timeout: props.timeout,
       properties: {
         [PackageKey.PACKAGE_NAME]: props.packageName,

@@ -1,11 +1,9 @@
 import { SeedDomain } from '../../emulator';
 import { packageAssociationPhysicalId } from '../../lib/private/contracts/package-association';
 import { onEvent } from '../../lambda';
-import { ResourceEvent, StackSituation, StepContext } from '../../lambda/lifecycle';
-import { packageAssociation } from '../../lambda/package-association';
 import { STACK_ID, event, mutations, run, seed, useEmulator } from './harness';
 
-const { emulator } = useEmulator();
+const { emulator, stack } = useEmulator();
 const ASSOCIATION = 'Custom::OpenSearchPackageAssociation';
 const DOMAIN = 'search-products';
 const BASE_ID = packageAssociationPhysicalId(DOMAIN, STACK_ID, 'Resource');
@@ -44,19 +42,6 @@ const create = (packages: Entry[]) => event(ASSOCIATION, 'Create', props(package
 const update = (packages: Entry[], old: Entry[], physicalResourceId = BASE_ID) =>
   event(ASSOCIATION, 'Update', props(packages), { physicalResourceId, oldProperties: props(old) });
 const remove = (packages: Entry[], physicalResourceId = BASE_ID) => event(ASSOCIATION, 'Delete', props(packages), { physicalResourceId });
-
-/** Runs one event the way the driver will once it reads the stack status: plan, then advance until done. */
-async function runInSituation(request: ResourceEvent, situation: StackSituation): Promise<{ note?: string; calls: number }> {
-  const plan = packageAssociation.plan(request, situation);
-  let calls = 0;
-  if (plan.task === undefined) return { note: plan.note, calls };
-  for (let poll = 0; poll < 20; poll++) {
-    const context: StepContext = { phase: poll === 0 ? 'event' : 'poll', startedAt: 0, now: 0, event: request, mayMutate: true, situation };
-    calls++;
-    if ((await packageAssociation.advance(plan.task, context)).done) return { note: plan.note, calls };
-  }
-  throw new Error('not done after 20 steps');
-}
 
 describe('PackageAssociation handler', () => {
   describe('Create', () => {
@@ -317,35 +302,46 @@ describe('PackageAssociation handler', () => {
     });
   });
 
-  describe('rollback (the situation the driver will pass once it reads the stack status)', () => {
+  describe('rollback (the driver reads the stack status)', () => {
     test('Delete during a rollback: what was ACTIVE before the resource is left; what it associated is dissociated', async () => {
       world([{ packageId: 'F1' }]);
       const created = await run(create([{ PackageId: 'F1' }, { PackageId: 'F2' }]));
-      const result = await runInSituation(remove([{ PackageId: 'F1' }, { PackageId: 'F2' }], created.physicalResourceId), {
-        rollback: true,
-        stackStatus: 'ROLLBACK_IN_PROGRESS',
-      });
-      expect(result.note).toBe(
+      stack().status = 'ROLLBACK_IN_PROGRESS';
+      emulator().clearRequests();
+      const outcome = await run(remove([{ PackageId: 'F1' }, { PackageId: 'F2' }], created.physicalResourceId));
+      expect(outcome.data.Note).toBe(
         'stack is rolling back (ROLLBACK_IN_PROGRESS): packages F1 were ACTIVE before this resource and are left as they are',
       );
+      expect(
+        emulator()
+          .mutatingRequests()
+          .map((r) => r.body),
+      ).toEqual([{ DomainName: DOMAIN, PackageList: ['F2'] }]);
       expect(on()).toEqual(['F1 ACTIVE']);
     });
 
     test('Delete during a rollback with only adopted packages: no call at all', async () => {
       world([{ packageId: 'F1' }]);
-      const result = await runInSituation(remove([{ PackageId: 'F1' }], `${BASE_ID}:adopted:F1`), { rollback: true });
-      expect(result.calls).toBe(0);
+      stack().status = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
+      const outcome = await run(remove([{ PackageId: 'F1' }], `${BASE_ID}:adopted:F1`));
+      expect(outcome.data.Note).toContain('packages F1 were ACTIVE before this resource and are left as they are');
       expect(mutations(emulator())).toEqual([]);
+      expect(on()).toEqual(['F1 ACTIVE']);
     });
 
     test('Update during a rollback: an adopted package the old list lacks stays; one this resource associated is dissociated', async () => {
       world([{ packageId: 'F1' }, { packageId: 'F2' }]);
+      stack().status = 'UPDATE_ROLLBACK_IN_PROGRESS';
       const physicalId = `${BASE_ID}:adopted:F1`;
-      await runInSituation(update([{ PackageId: 'F3' }], [{ PackageId: 'F1' }, { PackageId: 'F2' }, { PackageId: 'F3' }], physicalId), {
-        rollback: true,
-        stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
-      });
+      await run(update([{ PackageId: 'F3' }], [{ PackageId: 'F1' }, { PackageId: 'F2' }, { PackageId: 'F3' }], physicalId));
       expect(on()).toEqual(['F1 ACTIVE', 'F3 ACTIVE']);
+    });
+
+    test('the same Delete outside a rollback dissociates every listed package', async () => {
+      world([{ packageId: 'F1' }]);
+      await run(remove([{ PackageId: 'F1' }], `${BASE_ID}:adopted:F1`));
+      expect(on()).toEqual([]);
+      expect(stack().calls.length).toBeGreaterThan(0);
     });
   });
 });

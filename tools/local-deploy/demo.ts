@@ -16,7 +16,6 @@ import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
-const TIME_COMPRESSION = 40;
 
 /** The id the emulator gives the first package made with CreatePackage: the synonyms dictionary. */
 const SYNONYMS_ID = 'F1000000001';
@@ -113,7 +112,7 @@ async function main(): Promise<number> {
   console.log('Synthesizing bin/app.ts twice with the CDK CLI (initial, and -c variant=next) ...');
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
 
-  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING, timeCompression: TIME_COMPRESSION });
+  const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING });
   run.emulator.setPackageTiming(EXAMPLE_PACKAGE_TIMING);
   const seed = run.emulator.snapshot();
   let healthy = true;
@@ -152,7 +151,7 @@ async function main(): Promise<number> {
     run.print('');
     run.print(`Local deploy of ${STACK}: CloudFormation played by tools/local-deploy, the Provider framework`);
     run.print('from cdk.out, the OpenSearch emulator as the service. No AWS account, no network.');
-    run.print(`Times are virtual (UTC), ${TIME_COMPRESSION}x faster than real time.`);
+    run.print('Times are virtual (UTC): waits take no real time, only the processes in them do.');
     run.print('   emulator at start:');
     for (const line of describeWorld(seed)) run.print(`   ${line}`);
     await phase('1/3  deploy cdk.out/demo-initial: Create', () => run.deploy(initial, STACK), EXPECTED.initial, EXPECTED_PACKAGES.initial);
