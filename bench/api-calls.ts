@@ -24,13 +24,13 @@ export const DESTINATION = { domainName: 'logs-destination' };
 export const SOURCE = { domainName: 'logs-source', ownerId: '222222222222', region: 'eu-west-1' };
 export const PACKAGE_DOMAIN = 'search-products';
 
-export type Operation = 'reject' | 'delete' | 'dissociate';
+export type Operation = 'reject' | 'delete' | 'dissociate' | 'associate';
 
 export interface Scenario {
   /** e.g. "dissociate 10 packages" */
   name: string;
   operation: Operation;
-  /** Packages dissociated (dissociate only). */
+  /** Packages dissociated or associated (dissociate and associate only). */
   packages?: number;
   /** How long the service takes to reach the terminal state, in virtual milliseconds. */
   settleMs: number;
@@ -78,6 +78,8 @@ export function worldFor(scenario: Scenario): World {
       const status: SeedConnection['status'] = scenario.operation === 'reject' ? 'PENDING_ACCEPTANCE' : 'ACTIVE';
       return { connections: [{ connectionId: connectionId(scenario.operation), status, source: SOURCE, destination: DESTINATION }] };
     }
+    case 'associate':
+      return { domains: [{ domainName: PACKAGE_DOMAIN }] };
     case 'dissociate':
       return {
         domains: [
@@ -91,7 +93,7 @@ export function worldFor(scenario: Scenario): World {
 }
 
 export function timingFor(scenario: Scenario): Timing {
-  return { rejectMs: scenario.settleMs, deleteMs: scenario.settleMs, dissociateMs: scenario.settleMs };
+  return { rejectMs: scenario.settleMs, deleteMs: scenario.settleMs, dissociateMs: scenario.settleMs, associateMs: scenario.settleMs };
 }
 
 /** The CloudFormation request the scenario's resource receives, as the Provider framework passes it on. */
@@ -129,6 +131,18 @@ export function eventFor(scenario: Scenario): ResourceEvent {
           TimeoutSeconds: '1800',
         },
       };
+    case 'associate':
+      return {
+        ...base,
+        RequestType: 'Create',
+        ResourceType: 'Custom::OpenSearchPackageAssociation',
+        ResourceProperties: {
+          ServiceToken: serviceToken,
+          DomainName: PACKAGE_DOMAIN,
+          Packages: packageIds(scenario.packages ?? 1).map((PackageId) => ({ PackageId })),
+          TimeoutSeconds: '3300',
+        },
+      };
     case 'dissociate':
       return {
         ...base,
@@ -154,6 +168,8 @@ export function reachedTerminalState(emulator: OpenSearchEmulator, scenario: Sce
       return emulator.connection(connectionId('delete'))?.status === 'DELETED';
     case 'dissociate':
       return (emulator.packages(PACKAGE_DOMAIN) ?? []).length === 0;
+    case 'associate':
+      return (emulator.packages(PACKAGE_DOMAIN) ?? []).filter((p) => p.status === 'ACTIVE').length === (scenario.packages ?? 1);
   }
 }
 
@@ -254,6 +270,13 @@ export function scenarios(settleMs: number, packageCounts: number[]): Scenario[]
     ...packageCounts.map((packages) => ({
       name: `dissociate ${packages} package${packages === 1 ? '' : 's'}`,
       operation: 'dissociate' as const,
+      packages,
+      settleMs,
+    })),
+    // PackageAssociation: one AssociatePackages call, whatever the number of packages.
+    ...packageCounts.map((packages) => ({
+      name: `associate ${packages} package${packages === 1 ? '' : 's'}`,
+      operation: 'associate' as const,
       packages,
       settleMs,
     })),

@@ -16,6 +16,7 @@ import { BundleResult, ROOT, makeTempDir, measureBundles } from './bundle';
 import { connectionRows, measureConnections } from './connections';
 import { Footprint, PerConstruct, SynthTime, footprints, freshProcessSynthTimes, perConstruct, synthTimes } from './footprint';
 import { LatencyResult, latencyRows, measureLatency } from './latency';
+import { PackageFootprint, packageFootprints } from './package-footprint';
 import { int, kb, ms, nowMs, ratio, round } from './stats';
 import { Row, renderTable } from './table';
 
@@ -70,6 +71,8 @@ const BUNDLE_TARGET_BYTES = 500 * KB;
 const COLD_START_TARGET_MS = 150;
 const SYNTH_RATIO_TARGET = 1.5;
 const BYTES_PER_CONSTRUCT_TARGET = 1 * KB;
+/** Issue 14's target for each extra Package or PackageAssociation. */
+const PACKAGE_BYTES_PER_CONSTRUCT_TARGET = 600;
 /** IAM's limit on the inline policies of one role, in characters (whitespace not counted). */
 const IAM_INLINE_POLICY_LIMIT = 10_240;
 
@@ -156,6 +159,17 @@ function footprintRows(results: Footprint[], per: PerConstruct[]): Row[] {
   return rows;
 }
 
+function packageFootprintRows(results: PackageFootprint[]): Row[] {
+  return results.map((r) => ({
+    section: '1 footprint',
+    measure: `${r.construct}${r.construct === 'Package' ? ' (source in a bucket)' : ' (1 package each)'}: resources / template bytes per extra construct, ${r.from} → ${r.to}`,
+    value: `${round(r.resourcesPerConstruct)} / ${int(r.bytesPerConstruct)}`,
+    comparison: 'the same shared provider; IAM statements grow by one ARN',
+    target: `1 custom resource; < ${PACKAGE_BYTES_PER_CONSTRUCT_TARGET} bytes`,
+    met: r.resourcesPerConstruct === 1 && r.customResourcesPerConstruct === 1 && r.bytesPerConstruct < PACKAGE_BYTES_PER_CONSTRUCT_TARGET,
+  }));
+}
+
 function synthRows(times: SynthTime[]): Row[] {
   return (['fresh-process', 'in-process'] as const).map((mode) => {
     const mine = times.find((t) => t.mode === mode && t.variant === 'library')!;
@@ -235,6 +249,7 @@ async function main(): Promise<void> {
     progress(`${config.mode} run; footprint at ${config.footprintCounts.join(', ')} constructs`);
     const footprint = footprints(config.footprintCounts);
     const per = perConstruct(footprint);
+    const packageFootprint = packageFootprints(1, 11);
 
     progress(`synth time, ${config.synthSmall} vs ${config.synthLarge} constructs`);
     const synth = [
@@ -272,6 +287,7 @@ async function main(): Promise<void> {
 
     const rows = [
       ...footprintRows(footprint, per),
+      ...packageFootprintRows(packageFootprint),
       ...synthRows(synth),
       ...bundleRows(bundle),
       ...apiRows(calls),
@@ -301,7 +317,7 @@ async function main(): Promise<void> {
       machine: host,
       config,
       queryIntervalMs: QUERY_INTERVAL_MS,
-      footprint: { stacks: footprint, perConstruct: per },
+      footprint: { stacks: footprint, perConstruct: per, packages: packageFootprint },
       synthTime: synth,
       bundle,
       apiCalls: calls,

@@ -4,12 +4,13 @@
  *  - OpenSearchLifecycleSource (account 222222222222, eu-west-1): an OutboundConnection from its
  *    domain shop-logs to logs-destination in the other account;
  *  - OpenSearchLifecycleExample (account 111111111111, us-east-1): the three inbound constructs,
- *    and an InboundConnectionAcceptance that finds that connection by its source (no id passed);
+ *    an InboundConnectionAcceptance that finds that connection by its source (no id passed), and a
+ *    synonyms dictionary from this repository (Package) associated with a domain (PackageAssociation);
  *  - OpenSearchLifecycleGovernedExample (account 111111111111, us-east-1): the library with the
  *    provider configured for an account governed by AWS Control Tower (synthesized only).
  *
  * `-c variant=next` synthesizes both stacks' next versions (one package dropped from the list,
- * the rejection pointed at another connection, the connection's deployment waiting for ACTIVE),
+ * the rejection pointed at another connection, the connection's deployment waiting for ACTIVE, a changed synonyms file),
  * to show an Update. `-c account=` / `-c region=` and `-c sourceAccount=` / `-c sourceRegion=`
  * place the stacks.
  */

@@ -1,14 +1,20 @@
+import * as path from 'path';
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import {
+  AssociatedPackage,
   InboundConnectionAcceptance,
   InboundConnectionDeletion,
   InboundConnectionRejection,
   OutboundConnection,
   OutboundConnectionWaitFor,
+  Package,
+  PackageAssociation,
   PackageDissociation,
+  PackageSource,
+  PackageType,
 } from '../lib';
 
 /** Where a stack of the example lives. */
@@ -31,7 +37,10 @@ function domainOf(scope: Construct, constructId: string, env: ExampleEnvironment
 }
 
 export interface ExampleStackProps extends StackProps {
-  /** The stack's next version: one package dropped from the list, the rejection pointed at another connection. */
+  /**
+   * The stack's next version: one package dropped from the list, the rejection pointed at another
+   * connection, and a changed synonyms file.
+   */
   readonly next?: boolean;
   /**
    * Where the source stack's domain lives: the acceptance finds the connection by it.
@@ -43,7 +52,7 @@ export interface ExampleStackProps extends StackProps {
 /**
  * The example's destination stack: the three inbound constructs against domains made elsewhere,
  * and the acceptance of the connection the source stack (another account) makes, found by where
- * it comes from.
+ * it comes from; and a synonyms dictionary kept in this repository, associated with a domain.
  */
 export class OpenSearchLifecycleExampleStack extends Stack {
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
@@ -73,6 +82,22 @@ export class OpenSearchLifecycleExampleStack extends Stack {
       from: domainOf(this, 'ShopLogs', props.source ?? DEFAULT_SOURCE, SOURCE_DOMAIN),
     });
 
+    // A dictionary kept in the repository: a changed file is a new package version, which the
+    // association moves the domain to.
+    const synonyms = new Package(this, 'ProductSynonyms', {
+      packageName: 'product-synonyms',
+      packageType: PackageType.TXT_DICTIONARY,
+      source: PackageSource.fromAsset(
+        path.join(__dirname, 'dictionaries', props.next ? 'product-synonyms-next.txt' : 'product-synonyms.txt'),
+      ),
+      description: 'Synonyms for product search',
+    });
+    new PackageAssociation(this, 'ProductSynonymsOnSearch', {
+      domain: searchDomain,
+      packages: [AssociatedPackage.fromPackage(synonyms)],
+    });
+
+    new CfnOutput(this, 'SynonymsPackageVersion', { value: synonyms.packageVersion });
     new CfnOutput(this, 'RejectedConnectionStatus', { value: rejection.connectionStatus });
     new CfnOutput(this, 'DeletedConnectionStatus', { value: deletion.connectionStatus });
     new CfnOutput(this, 'AcceptedConnectionId', { value: acceptance.connectionId });

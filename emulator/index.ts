@@ -22,6 +22,7 @@ import type {
   World,
 } from './types';
 import { WorldState } from './world';
+import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 
 export type {
   Caller,
@@ -43,6 +44,7 @@ export type {
   Timing,
   World,
 } from './types';
+export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',
@@ -128,6 +130,11 @@ export class OpenSearchEmulator {
     this.world.failDissociation(domainName, packageId, errorType, errorMessage);
   }
 
+  /** The next association of that package that settles ends ASSOCIATION_FAILED with these details. */
+  failAssociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
+    this.world.failAssociation(domainName, packageId, errorType, errorMessage);
+  }
+
   /** Throws if the domain does not exist, since that is a mistake in the test. */
   setProcessing(domainName: string, processing: boolean): void {
     this.world.setProcessing(domainName, processing);
@@ -146,6 +153,42 @@ export class OpenSearchEmulator {
   /** Drops the domain and its package associations; connections naming it stay. No-op if absent. */
   removeDomain(name: string): void {
     this.world.removeDomain(name);
+  }
+
+  // ---------------------------------------------------------------- packages and S3 (packages.ts)
+
+  /** Puts an object into the emulator's view of S3, where CreatePackage and UpdatePackage copy from. */
+  putObject(bucket: string, key: string, body = ''): void {
+    this.world.packageCatalog.s3.putObject(bucket, key, body);
+  }
+
+  hasObject(bucket: string, key: string): boolean {
+    return this.world.packageCatalog.s3.hasObject(bucket, key);
+  }
+
+  /** Adds a package to the catalog, as if made earlier (AVAILABLE with version v1 unless told). */
+  addManagedPackage(seed: SeedManagedPackage): void {
+    this.world.packageCatalog.seed(seed);
+  }
+
+  /** A package of the catalog (made with CreatePackage or added), after due transitions. */
+  managedPackage(packageId: string): ManagedPackageView | undefined {
+    return this.world.packageCatalog.view(packageId);
+  }
+
+  /** Every package of the catalog, in creation order. */
+  managedPackages(): ManagedPackageView[] {
+    return this.world.packageCatalog.list();
+  }
+
+  /** The next validation of the package with this name ends VALIDATION_FAILED with these details. */
+  failPackageValidation(packageName: string, errorType: string, errorMessage: string): void {
+    this.world.packageCatalog.failValidation(packageName, errorType, errorMessage);
+  }
+
+  /** Merges into the package timing (COPYING, VALIDATING, DELETING); `reset` sets it back to 0. */
+  setPackageTiming(timing: PackageTiming): void {
+    this.world.packageCatalog.setTiming(timing);
   }
 
   connection(connectionId: string): ConnectionView | undefined {

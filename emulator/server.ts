@@ -7,11 +7,12 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import type { Caller, Fault, FaultKind, OperationName, RecordedRequest } from './types';
+import { PACKAGE_MUTATIONS, PACKAGE_ROUTES } from './package-routes';
 import { DEFAULT_CALLER, IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
 
 type Json = Record<string, unknown>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   operation: OperationName;
@@ -85,6 +86,7 @@ const ROUTES: Route[] = [
     operation: 'DescribeDomain',
     handle: (w, [name]) => w.describeDomain(name),
   },
+  ...PACKAGE_ROUTES,
 ];
 
 export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
@@ -95,6 +97,7 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
   'DeleteOutboundConnection',
   'DissociatePackages',
   'AssociatePackages',
+  ...PACKAGE_MUTATIONS,
 ]);
 
 const DEFAULT_SLOW_MS = 1000;

@@ -93,6 +93,8 @@ export interface Timing {
   validateMs?: number;
   dissociateMs?: number;
   associateMs?: number;
+  /** Associating a ZIP-PLUGIN made with CreatePackage (a blue/green deployment); other packages use associateMs. */
+  pluginAssociateMs?: number;
 }
 
 export type OperationName =
@@ -106,7 +108,19 @@ export type OperationName =
   | 'DissociatePackages'
   | 'AssociatePackages'
   | 'ListPackagesForDomain'
-  | 'DescribeDomain';
+  | 'DescribeDomain'
+  | PackageOperationName;
+
+/** The package operations, modeled in `packages.ts`. */
+export type PackageOperationName =
+  | 'CreatePackage'
+  | 'UpdatePackage'
+  | 'DeletePackage'
+  | 'DescribePackages'
+  | 'GetPackageVersionHistory'
+  | 'ListDomainsForPackage'
+  | 'AssociatePackage'
+  | 'DissociatePackage';
 
 export type FaultKind =
   /** 429 ThrottlingException "Rate exceeded" */
@@ -172,6 +186,8 @@ export interface ConnectionView {
 export interface PackageView {
   packageId: string;
   status: DomainPackageStatus;
+  /** The version the domain runs, for packages made with CreatePackage. */
+  packageVersion?: string;
   errorType?: string;
   errorMessage?: string;
 }

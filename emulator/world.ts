@@ -17,6 +17,7 @@ import type {
   Timing,
   World,
 } from './types';
+import { PackageCatalog } from './packages';
 
 /** A modeled service error; the HTTP layer turns it into status + `x-amzn-errortype` + `{message}`. */
 export class ServiceError extends Error {
@@ -121,6 +122,8 @@ interface PackageState {
   errorMessage?: string;
   prerequisites?: string[];
   associationConfiguration?: unknown;
+  /** The package version the domain runs, for packages of the catalog. */
+  version?: string;
   transition?: Transition<PackageTarget>;
 }
 
@@ -134,7 +137,15 @@ interface DomainState {
 
 type Json = Record<string, unknown>;
 
-const ZERO_TIMING: Required<Timing> = { rejectMs: 0, deleteMs: 0, acceptMs: 0, validateMs: 0, dissociateMs: 0, associateMs: 0 };
+const ZERO_TIMING: Required<Timing> = {
+  rejectMs: 0,
+  deleteMs: 0,
+  acceptMs: 0,
+  validateMs: 0,
+  dissociateMs: 0,
+  associateMs: 0,
+  pluginAssociateMs: 0,
+};
 
 function resolveTiming(timing: Timing | undefined): Required<Timing> {
   const resolved = { ...ZERO_TIMING };
@@ -271,13 +282,32 @@ export class WorldState {
   private readonly connections = new Map<string, ConnectionState>();
   /** key `${domain}/${packageId}`; consumed by the next dissociation of that package that settles. */
   private readonly dissociationFailures = new Map<string, { errorType: string; errorMessage: string }>();
+  /** key `${domain}/${packageId}`; consumed by the next association of that package that settles. */
+  private readonly associationFailures = new Map<string, { errorType: string; errorMessage: string }>();
   /** Name and type per package id, so a re-association shows what the package really is. */
   private readonly catalog = new Map<string, { packageName: string; packageType: PackageType }>();
   private seq = 0;
   /** Numbers the connections CreateOutboundConnection makes, from 1 after every reset. */
   private created = 0;
+  /** Packages made with CreatePackage, and the emulator's view of S3 (see packages.ts). */
+  readonly packageCatalog: PackageCatalog;
 
-  constructor(private readonly clock: () => number) {}
+  constructor(private readonly clock: () => number) {
+    this.packageCatalog = new PackageCatalog(
+      clock,
+      { associationsOf: (packageId) => this.associationsOf(packageId) },
+      (errorType, statusCode, message) => new ServiceError(errorType, statusCode, message),
+    );
+  }
+
+  /** Every association of a package, domain by domain, as DomainPackageDetails. */
+  private associationsOf(packageId: string): Json[] {
+    this.settle();
+    return [...this.domains.values()].flatMap((domain) => {
+      const pkg = domain.packages.get(packageId);
+      return pkg ? [this.renderPackage(domain, pkg)] : [];
+    });
+  }
 
   reset(world: World | undefined, timing: Timing | undefined): void {
     const resolved = resolveTiming(timing);
@@ -285,8 +315,10 @@ export class WorldState {
     this.domains.clear();
     this.connections.clear();
     this.dissociationFailures.clear();
+    this.associationFailures.clear();
     this.catalog.clear();
     this.created = 0;
+    this.packageCatalog.reset();
     for (const domain of world?.domains ?? []) this.addDomain(domain);
     for (const connection of world?.connections ?? []) this.addConnection(connection);
   }
@@ -396,6 +428,10 @@ export class WorldState {
     domain.processing = processing;
   }
 
+  failAssociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
+    this.associationFailures.set(`${domainName}/${packageId}`, { errorType, errorMessage });
+  }
+
   failDissociation(domainName: string, packageId: string, errorType: string, errorMessage: string): void {
     this.dissociationFailures.set(`${domainName}/${packageId}`, { errorType, errorMessage });
   }
@@ -414,6 +450,7 @@ export class WorldState {
     return [...domain.packages.values()].map((p) => ({
       packageId: p.packageId,
       status: p.status,
+      ...(p.version !== undefined ? { packageVersion: p.version } : {}),
       ...(p.errorType !== undefined ? { errorType: p.errorType } : {}),
       ...(p.errorMessage !== undefined ? { errorMessage: p.errorMessage } : {}),
     }));
@@ -474,6 +511,14 @@ export class WorldState {
         if (!(at <= now)) continue;
         pkg.transition = undefined;
         pkg.lastUpdated = at;
+        const associationFailure = step.to === 'ACTIVE' ? this.associationFailures.get(`${domain.name}/${pkg.packageId}`) : undefined;
+        if (associationFailure) {
+          this.associationFailures.delete(`${domain.name}/${pkg.packageId}`);
+          pkg.status = 'ASSOCIATION_FAILED';
+          pkg.errorType = associationFailure.errorType;
+          pkg.errorMessage = associationFailure.errorMessage;
+          continue;
+        }
         if (step.to !== 'GONE') {
           pkg.status = step.to;
           continue;
@@ -737,15 +782,26 @@ export class WorldState {
 
     const domain = this.domainForPackageChange(domainName);
     for (const id of requested.keys()) {
+      const managed = this.packageCatalog.facts(id);
+      if (managed && managed.status !== 'AVAILABLE' && managed.availableVersion === undefined) {
+        throw validation(`Package ${id} is ${managed.status} and has no available version yet`);
+      }
       const existing = domain.packages.get(id);
-      // A failed association may be retried; anything else already on the domain is "done".
-      if (existing && existing.status !== 'ASSOCIATION_FAILED') throw conflict('Package is already in desired state');
+      // A failed association may be retried, and a package with a newer version may be associated
+      // again to move the domain to it; anything else already on the domain is "done".
+      const newerVersion = managed?.availableVersion !== undefined && existing?.version !== managed.availableVersion;
+      if (existing && existing.status !== 'ASSOCIATION_FAILED' && !(existing.status === 'ACTIVE' && newerVersion)) {
+        throw conflict('Package is already in desired state');
+      }
     }
     const now = this.clock();
     const created: PackageState[] = [];
     for (const [id, details] of requested) {
       domain.packages.delete(id);
-      const known = this.catalog.get(id);
+      const managed = this.packageCatalog.facts(id);
+      const known = managed ?? this.catalog.get(id);
+      // A plugin of the catalog installs through a blue/green deployment, which takes long.
+      const key = managed?.packageType === 'ZIP-PLUGIN' ? 'pluginAssociateMs' : 'associateMs';
       const pkg: PackageState = {
         packageId: id,
         seq: ++this.seq,
@@ -755,7 +811,8 @@ export class WorldState {
         lastUpdated: now,
         prerequisites: details.prerequisites,
         associationConfiguration: details.associationConfiguration,
-        transition: { startedAt: now, steps: [{ key: 'associateMs', fraction: 1, to: 'ACTIVE' }] },
+        version: managed?.availableVersion,
+        transition: { startedAt: now, steps: [{ key, fraction: 1, to: 'ACTIVE' }] },
       };
       this.catalog.set(id, { packageName: pkg.packageName, packageType: pkg.packageType });
       domain.packages.set(id, pkg);
@@ -812,12 +869,19 @@ export class WorldState {
         ARN: `arn:aws:es:${domain.region}:${domain.ownerId}:domain/${domain.name}`,
         Created: true,
         Deleted: false,
-        Processing: domain.processing,
+        Processing: domain.processing || this.pluginChangeRunning(domain),
         EngineVersion: 'OpenSearch_2.19',
-        DomainProcessingStatus: domain.processing ? 'Modifying' : 'Active',
+        DomainProcessingStatus: domain.processing || this.pluginChangeRunning(domain) ? 'Modifying' : 'Active',
         ClusterConfig: {},
       },
     };
+  }
+
+  /** A plugin being associated or dissociated: the domain runs a blue/green deployment. */
+  private pluginChangeRunning(domain: DomainState): boolean {
+    return [...domain.packages.values()].some(
+      (p) => p.packageType === 'ZIP-PLUGIN' && (p.status === 'ASSOCIATING' || p.status === 'DISSOCIATING'),
+    );
   }
 
   // ---------------------------------------------------------------- wire shapes
@@ -857,6 +921,7 @@ export class WorldState {
       LastUpdated: p.lastUpdated / 1000,
       DomainName: domain.name,
       DomainPackageStatus: p.status,
+      ...(p.version !== undefined ? { PackageVersion: p.version } : {}),
       ...(p.prerequisites ? { PrerequisitePackageIDList: p.prerequisites } : {}),
       ...(p.associationConfiguration !== undefined ? { AssociationConfiguration: p.associationConfiguration } : {}),
       ...(p.errorType !== undefined || p.errorMessage !== undefined

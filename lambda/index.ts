@@ -16,6 +16,8 @@ import {
   handleIsComplete,
 } from './lifecycle';
 import { outboundConnection } from './outbound-connection';
+import { packageKind } from './package';
+import { packageAssociation } from './package-association';
 import { packageDissociation } from './package-dissociation';
 
 const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
@@ -24,7 +26,9 @@ const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   packageDissociation,
   outboundConnection,
   inboundConnectionAcceptance,
-];
+  packageKind,
+  packageAssociation,
+] as ReadonlyArray<ResourceKind<unknown>>;
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {
   const kind = KINDS.find((candidate) => candidate.resourceType === event?.ResourceType);

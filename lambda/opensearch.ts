@@ -42,7 +42,7 @@ export const SDK_CLIENT_CONFIG = {
 let client: OpenSearchClient | undefined;
 
 /** One client per Lambda container, created at the first call. */
-function opensearch(): OpenSearchClient {
+export function opensearch(): OpenSearchClient {
   client ??= new OpenSearchClient(SDK_CLIENT_CONFIG);
   return client;
 }

@@ -1,37 +1,39 @@
 import { DomainPackageDetails } from '@aws-sdk/client-opensearch';
 import {
   PACKAGE_DISSOCIATION_TYPE,
-  PackageDissociationProperties,
   packageDissociationPhysicalId,
   parsePackageDissociationProperties,
 } from '../lib/private/contracts/package-dissociation';
-import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
 import { log } from './log';
+import { previousProperties } from './previous-properties';
 import { dissociatePackages, domainExists, errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
+
+/** Dissociate these packages from the domain and wait until they are gone from it. */
+export interface DissociationTask {
+  readonly kind: 'dissociate';
+  readonly domainName: string;
+  readonly packageIds: string[];
+  /** The packages onEvent's DissociatePackages call was accepted for. */
+  readonly submitted: string[];
+}
 
 type PackageTask =
   /** Create, or a new domain: the domain must exist. */
-  | { readonly kind: 'check-domain'; readonly domainName: string }
-  /** Dissociate these packages from the domain and wait until they are gone from it. */
-  | {
-      readonly kind: 'dissociate';
-      readonly domainName: string;
-      readonly packageIds: string[];
-      /** The packages onEvent's DissociatePackages call was accepted for. */
-      readonly submitted: string[];
-    };
+  { readonly kind: 'check-domain'; readonly domainName: string } | DissociationTask;
+
+/** A dissociation task for these packages, nothing submitted yet. */
+export function dissociationTask(domainName: string, packageIds: string[]): DissociationTask {
+  return { kind: 'dissociate', domainName, packageIds, submitted: [] };
+}
+
+/** What a dissociation waits for, for messages. */
+export function describeDissociation(task: DissociationTask): string {
+  return `packages ${task.packageIds.join(', ')} to be dissociated from domain ${task.domainName}`;
+}
 
 /** Associations that DissociatePackages ends. DISSOCIATION_FAILED is retried only on a new event. */
 const DISSOCIABLE = new Set(['ACTIVE', 'ASSOCIATION_FAILED']);
-
-function previousProperties(event: ResourceEvent): PackageDissociationProperties | undefined {
-  try {
-    return parsePackageDissociationProperties(event.OldResourceProperties);
-  } catch {
-    // Old properties that do not parse were never deployed (the update that brought them failed).
-    return undefined;
-  }
-}
 
 /**
  * PackageDissociation: on Delete, dissociates every listed package that is still associated, in
@@ -48,16 +50,13 @@ export const packageDissociation: ResourceKind<PackageTask> = {
   resourceType: PACKAGE_DISSOCIATION_TYPE,
   readsStackStatus: true,
 
-  describe: (task) =>
-    task.kind === 'check-domain'
-      ? `domain ${task.domainName} to exist`
-      : `packages ${task.packageIds.join(', ')} to be dissociated from domain ${task.domainName}`,
+  describe: (task) => (task.kind === 'check-domain' ? `domain ${task.domainName} to exist` : describeDissociation(task)),
 
   plan(event, situation) {
     const props = parsePackageDissociationProperties(event.ResourceProperties);
     const physicalResourceId = packageDissociationPhysicalId(props.domainName, event.StackId, event.LogicalResourceId);
     const { domainName, timeoutSeconds } = props;
-    const dissociate = (packageIds: string[]) => ({ kind: 'dissociate' as const, domainName, packageIds, submitted: [] });
+    const dissociate = (packageIds: string[]) => dissociationTask(domainName, packageIds);
     const leftAlone = (packageIds: string[]) =>
       rollbackNote(
         situation,
@@ -67,7 +66,7 @@ export const packageDissociation: ResourceKind<PackageTask> = {
       case 'Create':
         return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
       case 'Update': {
-        const previous = previousProperties(event);
+        const previous = previousProperties(event, parsePackageDissociationProperties);
         if (previous?.domainName !== domainName) {
           // In a rollback, back to the old domain: nothing to check, and a failed check would
           // leave the stack stuck in UPDATE_ROLLBACK_FAILED.
@@ -99,38 +98,47 @@ export const packageDissociation: ResourceKind<PackageTask> = {
           'Check the domain name, and deploy the stack to the account and region of the domain.',
       );
     }
-    const associations = await listDomainPackages(task.domainName);
-    if (associations === undefined) {
-      log(`domain ${task.domainName} not found: its packages went with it, nothing to do`);
-      return { done: true };
-    }
-    const named = associations.filter((association) => task.packageIds.includes(association.PackageID ?? ''));
-    const failed = named.filter((association) => association.DomainPackageStatus === 'DISSOCIATION_FAILED');
-    if (context.phase === 'poll' && failed.length > 0) {
-      throw dissociationFailure(task.domainName, failed);
-    }
-    // In a poll, a package onEvent submitted may still show ACTIVE for a moment: do not ask twice.
-    const alreadyAsked = context.phase === 'poll' ? task.submitted : [];
-    const toDissociate = named
-      .filter((association) => {
-        const status = association.DomainPackageStatus ?? '';
-        return DISSOCIABLE.has(status) || (context.phase === 'event' && status === 'DISSOCIATION_FAILED');
-      })
-      .map((association) => association.PackageID as string)
-      .filter((id) => !alreadyAsked.includes(id));
-    let lastSeen = named.map((association) => `${association.PackageID} ${association.DomainPackageStatus}`).join(', ');
-    if (toDissociate.length > 0 && !context.mayMutate) {
-      lastSeen = `${lastSeen}; DissociatePackages not yet accepted for ${toDissociate.join(', ')}`;
-    } else if (toDissociate.length > 0) {
-      lastSeen = await submitDissociation(task, toDissociate, context, lastSeen);
-    }
-    if (named.length === 0) {
-      log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
-      return { done: true };
-    }
-    return { done: false, waitingFor: this.describe(task), lastSeen };
+    return advanceDissociation(task, context);
   },
 };
+
+/**
+ * The dissociation step shared by PackageDissociation and PackageAssociation: one
+ * DissociatePackages call for every listed package still associated (others are skipped), then
+ * wait until each is gone from ListPackagesForDomain. A domain that is gone took its packages.
+ */
+export async function advanceDissociation(task: DissociationTask, context: StepContext): Promise<Progress> {
+  const associations = await listDomainPackages(task.domainName);
+  if (associations === undefined) {
+    log(`domain ${task.domainName} not found: its packages went with it, nothing to do`);
+    return { done: true };
+  }
+  const named = associations.filter((association) => task.packageIds.includes(association.PackageID ?? ''));
+  const failed = named.filter((association) => association.DomainPackageStatus === 'DISSOCIATION_FAILED');
+  if (context.phase === 'poll' && failed.length > 0) {
+    throw dissociationFailure(task.domainName, failed);
+  }
+  // In a poll, a package onEvent submitted may still show ACTIVE for a moment: do not ask twice.
+  const alreadyAsked = context.phase === 'poll' ? task.submitted : [];
+  const toDissociate = named
+    .filter((association) => {
+      const status = association.DomainPackageStatus ?? '';
+      return DISSOCIABLE.has(status) || (context.phase === 'event' && status === 'DISSOCIATION_FAILED');
+    })
+    .map((association) => association.PackageID as string)
+    .filter((id) => !alreadyAsked.includes(id));
+  let lastSeen = named.map((association) => `${association.PackageID} ${association.DomainPackageStatus}`).join(', ');
+  if (toDissociate.length > 0 && !context.mayMutate) {
+    lastSeen = `${lastSeen}; DissociatePackages not yet accepted for ${toDissociate.join(', ')}`;
+  } else if (toDissociate.length > 0) {
+    lastSeen = await submitDissociation(task, toDissociate, context, lastSeen);
+  }
+  if (named.length === 0) {
+    log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
+    return { done: true };
+  }
+  return { done: false, waitingFor: describeDissociation(task), lastSeen };
+}
 
 /**
  * Makes the one DissociatePackages call and says what was seen. A busy domain or a transient
@@ -139,12 +147,7 @@ export const packageDissociation: ResourceKind<PackageTask> = {
  * dissociated it, or an earlier answer of ours was lost), the refusal was about that, and the
  * rest is asked for at the next poll; otherwise the refusal is the answer.
  */
-async function submitDissociation(
-  task: Extract<PackageTask, { kind: 'dissociate' }>,
-  packageIds: string[],
-  context: StepContext,
-  lastSeen: string,
-): Promise<string> {
+async function submitDissociation(task: DissociationTask, packageIds: string[], context: StepContext, lastSeen: string): Promise<string> {
   try {
     await dissociatePackages(task.domainName, packageIds);
     if (context.phase === 'event') {

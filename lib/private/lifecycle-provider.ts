@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
 import {
@@ -56,6 +58,16 @@ export type ConnectionAction =
 
 /** Actions PackageDissociation uses; each supports the domain resource type. */
 const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
+
+/** Actions the Package construct uses; none of them has a resource type. */
+const PACKAGE_MANAGEMENT_ACTIONS = [
+  'es:CreatePackage',
+  'es:UpdatePackage',
+  'es:DeletePackage',
+  'es:DescribePackages',
+  'es:GetPackageVersionHistory',
+  'es:ListDomainsForPackage',
+];
 
 /**
  * Domains per package statement. IAM limits a role's inline policies to 10,240 characters and a
@@ -116,6 +128,11 @@ export class LifecycleProvider extends Construct {
   private outboundCreationStatement?: iam.PolicyStatement;
   private packageStatementSize = 0;
   private readonly packageDomainArns = new Set<string>();
+  private packageManagementStatement?: iam.PolicyStatement;
+  private associateStatement?: iam.PolicyStatement;
+  private sourceReadStatement?: iam.PolicyStatement;
+  private readonly associateDomainArns = new Set<string>();
+  private readonly sourceObjectArns = new Set<string>();
   private stackStatusReadAllowed = false;
 
   /**
@@ -278,5 +295,62 @@ export class LifecycleProvider extends Construct {
     }
     this.packageStatement.addResources(domain.domainArn);
     this.packageStatementSize++;
+  }
+
+  /**
+   * Allows what the Package construct needs to manage packages: CreatePackage, UpdatePackage,
+   * DeletePackage, DescribePackages, GetPackageVersionHistory and ListDomainsForPackage. The
+   * service defines no resource type for them (packages have no ARN in IAM), so IAM accepts them
+   * only on `*`.
+   */
+  public allowPackageManagement(): void {
+    if (this.packageManagementStatement) {
+      return;
+    }
+    this.packageManagementStatement = new iam.PolicyStatement({ actions: PACKAGE_MANAGEMENT_ACTIONS, resources: ['*'] });
+    this.role.addToPrincipalPolicy(this.packageManagementStatement);
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'es:CreatePackage, es:UpdatePackage, es:DeletePackage, es:DescribePackages, es:GetPackageVersionHistory and es:ListDomainsForPackage have no resource type; IAM accepts them only on *.',
+    });
+  }
+
+  /**
+   * Allows reading exactly one object: the file the service copies when it imports a package runs
+   * with the caller's permissions. One statement lists every source object of the stack.
+   */
+  public allowPackageSourceRead(bucket: s3.IBucket, key: string): void {
+    // Written out rather than bucket.arnForObjects(key), whose Fn::Join on the partition doubles
+    // the bytes every package adds to the template; the partition is known from the region.
+    const region = Stack.of(this).region;
+    const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
+    const objectArn = `arn:${partition}:s3:::${bucket.bucketName}/${key}`;
+    if (this.sourceObjectArns.has(objectArn)) {
+      return;
+    }
+    this.sourceObjectArns.add(objectArn);
+    if (!this.sourceReadStatement) {
+      this.sourceReadStatement = new iam.PolicyStatement({ actions: ['s3:GetObject'] });
+      this.role.addToPrincipalPolicy(this.sourceReadStatement);
+    }
+    this.sourceReadStatement.addResources(objectArn);
+  }
+
+  /**
+   * Allows what PackageAssociation needs, on this domain only: AssociatePackages and the
+   * dissociation actions. One statement lists every domain with an association.
+   */
+  public allowPackageAssociation(domain: IDomain): void {
+    if (this.associateDomainArns.has(domain.domainArn)) {
+      return;
+    }
+    // A new statement every DOMAINS_PER_STATEMENT domains, so that it can move to an overflow policy.
+    if (!this.associateStatement || this.associateDomainArns.size % DOMAINS_PER_STATEMENT === 0) {
+      this.associateStatement = new iam.PolicyStatement({ actions: ['es:AssociatePackages', ...PACKAGE_ACTIONS] });
+      this.role.addToPrincipalPolicy(this.associateStatement);
+    }
+    this.associateDomainArns.add(domain.domainArn);
+    this.associateStatement.addResources(domain.domainArn);
   }
 }

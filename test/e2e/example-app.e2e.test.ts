@@ -23,6 +23,8 @@ const SOURCE_ENV = { account: '222222222222', region: 'eu-west-1' };
 const TIME_COMPRESSION = 40;
 /** Real time for a phase of two stacks on a busy machine. */
 const PHASE_TIMEOUT_MS = 180_000;
+/** The id the emulator gives the first package made with CreatePackage: the example's synonyms. */
+const SYNONYMS_ID = 'F1000000001';
 
 function synthExample(next: boolean): {
   cdkOut: string;
@@ -80,17 +82,28 @@ describe('example app, deployed, updated and destroyed locally', () => {
         RejectedConnectionStatus: 'REJECTED',
         DeletedConnectionStatus: 'ACTIVE',
         AcceptedConnectionId: 'cc-out-000001',
+        SynonymsPackageVersion: 'v1',
       });
       for (const id of Object.values(ids)) expect(statuses(run, id)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
       expect(diffWorld(seed, run.emulator.snapshot())).toEqual([
         'connection cc-out-000001: added (ACTIVE)',
         'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
+        `package search-products/${SYNONYMS_ID}: added (ACTIVE)`,
       ]);
       expect(mutatingCalls(run).sort()).toEqual([
         'AcceptInboundConnection cc-out-000001',
+        `AssociatePackages search-products [${SYNONYMS_ID}]`,
+        'CreatePackage product-synonyms',
         'CreateOutboundConnection ',
         'RejectInboundConnection cc-pending-0001',
       ]);
+      // The package's source is the dictionary file of the repository, published from cdk.out.
+      const created = run.emulator.requests.find((request) => request.operation === 'CreatePackage')!.body as {
+        PackageSource: { S3BucketName: string; S3Key: string };
+      };
+      expect(created.PackageSource.S3BucketName).toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
+      expect(run.emulator.hasObject(created.PackageSource.S3BucketName, created.PackageSource.S3Key)).toBe(true);
+      expect(run.emulator.managedPackage(SYNONYMS_ID)).toMatchObject({ status: 'AVAILABLE', availableVersion: 'v1' });
       expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
     },
     PHASE_TIMEOUT_MS,
@@ -138,9 +151,14 @@ describe('example app, deployed, updated and destroyed locally', () => {
         'package search-products/F222222222: ACTIVE -> gone',
       ]);
       expect(mutatingCalls(run).slice(callsBefore).sort()).toEqual([
+        `AssociatePackages search-products [${SYNONYMS_ID}]`,
         'DissociatePackages search-products [F222222222]',
         'RejectInboundConnection cc-pending-0002',
+        `UpdatePackage ${SYNONYMS_ID}`,
       ]);
+      // The changed synonyms file is a new package version, and the domain moved to it.
+      expect(result.outputs.SynonymsPackageVersion).toBe('v2');
+      expect(run.emulator.packages('search-products')?.find((p) => p.packageId === SYNONYMS_ID)?.packageVersion).toBe('v2');
 
       // The rejection: Update answered with a new physical id, then cleanup Delete of the old one.
       const rejectionRequests = run.requests.filter((request) => request.LogicalResourceId === ids.rejection).slice(1);
@@ -190,6 +208,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
       for (const id of Object.values(ids)) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
       expect(run.resourcesOf(STACK)).toEqual({});
       expect(run.resourcesOf(SOURCE_STACK)).toEqual({});
+      expect(run.emulator.managedPackages()).toEqual([]);
       // No Delete of this stack ever carried the framework's failed-create marker.
       expect(run.requests.some((request) => request.PhysicalResourceId === CREATE_FAILED_MARKER)).toBe(false);
     },

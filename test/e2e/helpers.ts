@@ -129,9 +129,13 @@ export function eventIndex(run: LocalDeployment, logicalId: string, status: stri
 /** The mutating service calls, as "RejectInboundConnection cc-1", "DissociatePackages dom [F1, F2]". */
 export function mutatingCalls(run: LocalDeployment): string[] {
   return run.emulator.mutatingRequests().map((request) => {
-    const body = request.body as { DomainName?: string; PackageList?: string[] } | undefined;
-    if (request.operation === 'DissociatePackages')
-      return `DissociatePackages ${body?.DomainName} [${(body?.PackageList ?? []).join(', ')}]`;
+    const body = request.body as
+      { DomainName?: string; PackageList?: Array<string | { PackageID?: string }>; PackageName?: string; PackageID?: string } | undefined;
+    if (request.operation === 'DissociatePackages' || request.operation === 'AssociatePackages')
+      return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).map((p) => (typeof p === 'string' ? p : p.PackageID)).join(', ')}]`;
+    if (request.operation === 'CreatePackage') return `CreatePackage ${body?.PackageName}`;
+    if (request.operation === 'UpdatePackage') return `UpdatePackage ${body?.PackageID}`;
+    if (request.operation === 'DeletePackage') return `DeletePackage ${request.path.split('/').pop()}`;
     const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
     return `${request.operation} ${id}`;
   });

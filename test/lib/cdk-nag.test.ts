@@ -1,8 +1,17 @@
 import { App, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as path from 'path';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InboundConnectionAcceptance, OutboundConnection } from '../../lib';
+import {
+  AssociatedPackage,
+  InboundConnectionAcceptance,
+  OutboundConnection,
+  Package,
+  PackageAssociation,
+  PackageSource,
+  PackageType,
+} from '../../lib';
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { OpenSearchLifecycleGovernedExampleStack } from '../../bin/governed-example-stack';
 import { ENV } from './helpers';
@@ -40,6 +49,22 @@ describe('cdk-nag AwsSolutions', () => {
         new InboundConnectionAcceptance(stack, 'Accept', {
           domain: domain('Here', 'arn:aws:es:us-east-1:111111111111:domain/logs-destination'),
           from: domain('There', 'arn:aws:es:eu-west-1:222222222222:domain/logs-origin'),
+        });
+      }),
+    ).not.toThrow();
+  });
+
+  test('Package (from a file) and PackageAssociation add no unacknowledged finding', () => {
+    expect(() =>
+      synthWithNag((stack) => {
+        const dictionary = new Package(stack, 'NagSynonyms', {
+          packageName: 'nag-synonyms',
+          packageType: PackageType.TXT_DICTIONARY,
+          source: PackageSource.fromAsset(path.join(__dirname, 'fixtures', 'synonyms.txt')),
+        });
+        new PackageAssociation(stack, 'NagAssociation', {
+          domain: stack.node.findChild('SearchDomain') as never,
+          packages: [AssociatedPackage.fromPackage(dictionary)],
         });
       }),
     ).not.toThrow();

@@ -4,7 +4,9 @@
  * Synthesizes the app twice with the real CDK CLI (the initial version and `-c variant=next`),
  * then plays CloudFormation for its two stacks in two accounts: the source stack creates a
  * cross-account connection, the destination stack accepts it (found by its source) next to the
- * three inbound constructs; then both are updated and destroyed. Everything runs through the
+ * three inbound constructs and ships a synonyms dictionary from this repository (Package) to a
+ * domain (PackageAssociation); then both are updated (a changed dictionary file is a new package
+ * version) and destroyed. Everything runs through the
  * Provider framework from cdk.out against the embedded OpenSearch emulator, printing the stack
  * events and, after each phase, the service calls made (and by which account) and the emulator's
  * state. Exits non-zero when a resource fails or the service does not end up exactly as expected.
@@ -13,21 +15,37 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RecordedRequest } from '../../emulator';
-import { EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
+import { EXAMPLE_PACKAGE_TIMING, EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
 import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
 const SOURCE_STACK = 'OpenSearchLifecycleSource';
 
+/** The id the emulator gives the first package made with CreatePackage: the synonyms dictionary. */
+const SYNONYMS_ID = 'F1000000001';
+
+/** The package catalog expected after each phase: the dictionary, its version, the version the domain runs. */
+const EXPECTED_PACKAGES = {
+  source: [] as string[],
+  initial: [`product-synonyms ${SYNONYMS_ID} AVAILABLE v1; search-products runs v1`],
+  next: [`product-synonyms ${SYNONYMS_ID} AVAILABLE v2; search-products runs v2`],
+  destroy: [] as string[],
+};
+
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
   source: ['connection cc-out-000001: added (PENDING_ACCEPTANCE)'],
-  initial: ['connection cc-out-000001: added (ACTIVE)', 'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED'],
+  initial: [
+    'connection cc-out-000001: added (ACTIVE)',
+    'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
+    `package search-products/${SYNONYMS_ID}: added (ACTIVE)`,
+  ],
   next: [
     'connection cc-out-000001: added (ACTIVE)',
     'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
     'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
+    `package search-products/${SYNONYMS_ID}: added (ACTIVE)`,
     'package search-products/F222222222: ACTIVE -> gone',
   ],
   destroy: [
@@ -59,17 +77,50 @@ function synth(outdir: string, context: string[]): Promise<void> {
 
 /**
  * "RejectInboundConnection cc-pending-0002", "DissociatePackages search-products [F222222222]",
- * "CreateOutboundConnection central-logs", each with the account that made it.
+ * "CreateOutboundConnection central-logs", "CreatePackage product-synonyms from s3://...", each with
+ * the account that made it.
  */
 function describeCall(request: RecordedRequest): string {
-  const body = request.body as { DomainName?: string; PackageList?: string[]; ConnectionAlias?: string } | undefined;
+  const body = request.body as
+    | {
+        DomainName?: string;
+        PackageList?: Array<string | { PackageID?: string }>;
+        PackageName?: string;
+        PackageID?: string;
+        PackageSource?: { S3BucketName?: string; S3Key?: string };
+        ConnectionAlias?: string;
+      }
+    | undefined;
   const by = request.caller ? ` (by ${request.caller.account})` : '';
-  if (request.operation === 'DissociatePackages' || request.operation === 'AssociatePackages') {
-    return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).join(', ')}]${by}`;
+  const source = body?.PackageSource ? ` from s3://${body.PackageSource.S3BucketName}/${body.PackageSource.S3Key}` : '';
+  switch (request.operation) {
+    case 'DissociatePackages':
+    case 'AssociatePackages':
+      return `${request.operation} ${body?.DomainName} [${(body?.PackageList ?? []).map((p) => (typeof p === 'string' ? p : p.PackageID)).join(', ')}]${by}`;
+    case 'CreatePackage':
+      return `CreatePackage ${body?.PackageName}${source}${by}`;
+    case 'UpdatePackage':
+      return `UpdatePackage ${body?.PackageID}${source}${by}`;
+    case 'DeletePackage':
+      return `DeletePackage ${request.path.split('/').pop()}${by}`;
+    case 'CreateOutboundConnection':
+      return `CreateOutboundConnection ${body?.ConnectionAlias}${by}`;
+    default: {
+      const id = decodeURIComponent(request.path.split(/\/(?:in|out)boundConnection\//)[1]?.split('/')[0] ?? '');
+      return `${request.operation} ${id}`.trim() + by;
+    }
   }
-  if (request.operation === 'CreateOutboundConnection') return `${request.operation} ${body?.ConnectionAlias}${by}`;
-  const id = decodeURIComponent(request.path.split(/\/(?:in|out)boundConnection\//)[1]?.split('/')[0] ?? '');
-  return `${request.operation} ${id}`.trim() + by;
+}
+
+/** The package catalog, one line per package, with the version each domain runs. */
+function describePackages(run: LocalDeployment): string[] {
+  return run.emulator.managedPackages().map((p) => {
+    const domains = (run.emulator.snapshot().domains ?? [])
+      .map((d) => ({ name: d.domainName, on: run.emulator.packages(d.domainName)?.find((a) => a.packageId === p.packageId) }))
+      .filter((d) => d.on !== undefined)
+      .map((d) => `${d.name} runs ${d.on!.packageVersion ?? '?'}`);
+    return `${p.packageName} ${p.packageId} ${p.status} ${p.availableVersion ?? '-'}${domains.length ? `; ${domains.join(', ')}` : ''}`;
+  });
 }
 
 async function main(): Promise<number> {
@@ -84,11 +135,17 @@ async function main(): Promise<number> {
   console.log('Deploying OpenSearchLifecycleExample only: the runner does not model VPCs, which OpenSearchLifecycleGovernedExample uses.');
 
   const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING });
+  run.emulator.setPackageTiming(EXAMPLE_PACKAGE_TIMING);
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;
   /** One phase: stack operations one after the other, then what they did. */
-  const phase = async (title: string, actions: Array<[string, () => ReturnType<LocalDeployment['deploy']>]>, expected: string[]) => {
+  const phase = async (
+    title: string,
+    actions: Array<[string, () => ReturnType<LocalDeployment['deploy']>]>,
+    expected: string[],
+    expectedPackages: string[],
+  ) => {
     run.print('');
     run.print(`== ${title}`);
     const results: Array<[string, Awaited<ReturnType<LocalDeployment['deploy']>>]> = [];
@@ -100,15 +157,18 @@ async function main(): Promise<number> {
       run.print(`   ${stack} ${result.status}${result.ok ? '' : `; FAILED: ${result.failed.join(', ')}`}`);
       for (const [name, value] of Object.entries(result.outputs)) run.print(`     output ${name} = ${String(value)}`);
     }
-    run.print(`   service calls that changed something: ${newCalls.map(describeCall).join('; ') || 'none'}`);
+    const accepted = newCalls.filter((request) => request.status === 200);
+    run.print(`   service calls that changed something: ${accepted.map(describeCall).join('; ') || 'none'}`);
     run.print('   emulator now:');
     for (const line of describeWorld(run.emulator.snapshot())) run.print(`   ${line}`);
+    const packages = describePackages(run);
+    run.print(`   package catalog: ${packages.join(' | ') || 'empty'}`);
     const changes = diffWorld(seed, run.emulator.snapshot());
-    const matches = JSON.stringify(changes) === JSON.stringify(expected);
+    const matches = JSON.stringify(changes) === JSON.stringify(expected) && JSON.stringify(packages) === JSON.stringify(expectedPackages);
     run.print(
       matches
         ? '   ✔ exactly the expected connections and packages changed since the start'
-        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}`,
+        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}`,
     );
     healthy &&= results.every(([, result]) => result.ok) && matches;
   };
@@ -125,19 +185,22 @@ async function main(): Promise<number> {
       `1/4  deploy ${SOURCE_STACK} from cdk.out/demo-initial: Create (the outbound connection to logs-destination)`,
       [[SOURCE_STACK, () => run.deploy(initial, SOURCE_STACK)]],
       EXPECTED.source,
+      EXPECTED_PACKAGES.source,
     );
     await phase(
-      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed)`,
+      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; ships the synonyms dictionary)`,
       [[STACK, () => run.deploy(initial, STACK)]],
       EXPECTED.initial,
+      EXPECTED_PACKAGES.initial,
     );
     await phase(
-      '3/4  deploy both from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list)',
+      '3/4  deploy both from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed)',
       [
         [SOURCE_STACK, () => run.deploy(next, SOURCE_STACK)],
         [STACK, () => run.deploy(next, STACK)],
       ],
       EXPECTED.next,
+      EXPECTED_PACKAGES.next,
     );
     await phase(
       '4/4  destroy both: Delete (the acceptance ends the connection; the source then finds it DELETED)',
@@ -146,6 +209,7 @@ async function main(): Promise<number> {
         [SOURCE_STACK, () => run.destroy(SOURCE_STACK)],
       ],
       EXPECTED.destroy,
+      EXPECTED_PACKAGES.destroy,
     );
   } finally {
     await run.stop();

@@ -4,7 +4,7 @@
  * stack's domain, shop-logs, lives in another account and region. Used by the demo and by the
  * example app's end-to-end test.
  */
-import type { Timing, World } from '../../emulator';
+import type { PackageTiming, Timing, World } from '../../emulator';
 
 export const EXAMPLE_WORLD: World = {
   domains: [
@@ -45,6 +45,16 @@ export const EXAMPLE_WORLD: World = {
 
 /**
  * Realistic durations (virtual time): rejecting takes ~20 s, deleting ~1 min, dissociating ~3 min,
- * validating a new connection ~30 s, accepting one ~1 min.
+ * associating ~2 min, validating a new connection ~30 s, accepting one ~1 min.
  */
-export const EXAMPLE_TIMING: Timing = { rejectMs: 20_000, deleteMs: 60_000, dissociateMs: 180_000, validateMs: 30_000, acceptMs: 60_000 };
+export const EXAMPLE_TIMING: Timing = {
+  rejectMs: 20_000,
+  deleteMs: 60_000,
+  dissociateMs: 180_000,
+  associateMs: 120_000,
+  validateMs: 30_000,
+  acceptMs: 60_000,
+};
+
+/** Importing a dictionary: ~30 s copying, ~1 min validating; deleting a package ~20 s. */
+export const EXAMPLE_PACKAGE_TIMING: PackageTiming = { copyMs: 30_000, validateMs: 60_000, deletePackageMs: 20_000 };

@@ -21,8 +21,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
+import { readStack } from './assembly';
 import { type CloudFormationCall, type CloudFormationFault, CloudFormationService, type StackDescription } from './cloudformation-service';
 import { CloudFormationEngine } from './engine';
+import { publishFileAssets } from './file-assets';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
 import { EventLog } from './event-log';
 import { type InvocationRecord, LambdaService } from './lambda-service';
@@ -239,6 +241,7 @@ export class LocalDeployment {
   async deploy(cdkOut: string, stackName: string): Promise<DeployResult> {
     this.assertRunning();
     this.lastStack = stackName;
+    publishFileAssets(cdkOut, readStack(cdkOut, stackName).env, this.emulator);
     return this.engine.deploy(cdkOut, stackName);
   }
 

@@ -58,7 +58,7 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function checkName(label: string, value: unknown, min: number, max: number): string {
+export function checkName(label: string, value: unknown, min: number, max: number): string {
   const rule = `${min}-${max} characters of lower-case letters, digits and hyphens, starting with a letter`;
   if (typeof value !== 'string' || value.length < min || value.length > max || !NAME_PATTERN.test(value)) {
     throw new InvalidPropertyError(`${label} must be ${rule}; got ${describeValue(value)}`);
@@ -86,15 +86,10 @@ export function checkPackageId(value: unknown, label: string): string {
   return value;
 }
 
-/** Checks a package id list: non-empty, at most MAX_PACKAGE_IDS, every id valid, no duplicates. */
-export function checkPackageIds(
-  value: unknown,
-  label: string = PropertyKey.PACKAGE_IDS,
-  /** Ids not known yet (synth-time tokens): counted, but neither checked nor compared. */
-  isUnknown: (id: unknown) => boolean = () => false,
-): string[] {
+/** Checks that a value is a list of 1 to MAX_PACKAGE_IDS packages; `what` names its items in the message. */
+export function checkPackageList(value: unknown, label: string, what: string): asserts value is unknown[] {
   if (!Array.isArray(value)) {
-    throw new InvalidPropertyError(`${label} must be a list of package ids; got ${describeValue(value)}`);
+    throw new InvalidPropertyError(`${label} must be a list of ${what}; got ${describeValue(value)}`);
   }
   if (value.length === 0) {
     throw new InvalidPropertyError(`${label} must name at least one package; got an empty list`);
@@ -102,16 +97,26 @@ export function checkPackageIds(
   if (value.length > MAX_PACKAGE_IDS) {
     throw new InvalidPropertyError(`${label} must name at most ${MAX_PACKAGE_IDS} packages; got ${value.length}`);
   }
+}
+
+/** Checks a package id list: non-empty, at most MAX_PACKAGE_IDS, every id valid, no duplicates. */
+export function checkPackageIds(
+  value: unknown,
+  label: string = PropertyKey.PACKAGE_IDS,
+  /** Ids not known yet (synth-time tokens): counted, but neither checked nor compared. */
+  isUnknown: (id: unknown) => boolean = () => false,
+): string[] {
+  checkPackageList(value, label, 'package ids');
   const seen = new Set<string>();
   value.forEach((id, index) => {
     if (isUnknown(id)) {
       return;
     }
     checkPackageId(id, `${label}[${index}]`);
-    if (seen.has(id)) {
+    if (seen.has(id as string)) {
       throw new InvalidPropertyError(`${label} must not repeat a package id; ${describeValue(id)} appears twice`);
     }
-    seen.add(id);
+    seen.add(id as string);
   });
   return value as string[];
 }

@@ -1,0 +1,231 @@
+import { DomainPackageDetails } from '@aws-sdk/client-opensearch';
+import {
+  AssociatedPackageEntry,
+  PACKAGE_ASSOCIATION_TYPE,
+  adoptedPackages,
+  packageAssociationPhysicalId,
+  parsePackageAssociationProperties,
+} from '../lib/private/contracts/package-association';
+import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
+import { log } from './log';
+import { previousProperties } from './previous-properties';
+import { errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
+import { associatePackages } from './package-api';
+import { DissociationTask, advanceDissociation, describeDissociation, dissociationTask } from './package-dissociation';
+
+/**
+ * Bring the domain to the listed packages: first dissociate `dissociation`'s packages (the
+ * shared step of PackageDissociation), then associate every listed package that is not ACTIVE on
+ * the domain at the listed version, in one AssociatePackages call, and wait until all are.
+ */
+interface AssociationTask {
+  readonly kind: 'associate';
+  readonly domainName: string;
+  readonly packages: AssociatedPackageEntry[];
+  readonly dissociation: DissociationTask;
+  /**
+   * Create only: the physical id without adoptions, and the listed packages already ACTIVE on the
+   * domain when onEvent looked (filled in by onEvent, handed over to isComplete).
+   */
+  readonly create?: { readonly physicalResourceId: string; readonly adopted: string[] };
+}
+
+type Task = AssociationTask | DissociationTask;
+
+const isActiveAt = (association: DomainPackageDetails | undefined, entry: AssociatedPackageEntry) =>
+  association?.DomainPackageStatus === 'ACTIVE' &&
+  (entry.packageVersion === undefined || association.PackageVersion === undefined || association.PackageVersion === entry.packageVersion);
+
+/**
+ * PackageAssociation: associates the listed packages with a domain and keeps the domain on the
+ * listed versions. Packages that were ACTIVE on the domain before the resource was created are
+ * adopted, and their ids are kept in the physical id: a rollback never dissociates them.
+ * Delete uses the dissociation step of PackageDissociation.
+ */
+export const packageAssociation: ResourceKind<Task> = {
+  resourceType: PACKAGE_ASSOCIATION_TYPE,
+  readsStackStatus: true,
+
+  describe: (task) =>
+    task.kind === 'dissociate'
+      ? describeDissociation(task)
+      : `packages ${task.packages.map((p) => p.packageId + (p.packageVersion ? ` ${p.packageVersion}` : '')).join(', ')} to be ACTIVE on domain ${task.domainName}`,
+
+  plan(event, situation) {
+    const props = parsePackageAssociationProperties(event.ResourceProperties);
+    const { domainName, timeoutSeconds, packages } = props;
+    const basePhysicalId = packageAssociationPhysicalId(domainName, event.StackId, event.LogicalResourceId);
+    const associate = (dissociate: string[], create?: AssociationTask['create']): AssociationTask => ({
+      kind: 'associate',
+      domainName,
+      packages,
+      dissociation: dissociationTask(domainName, dissociate),
+      create,
+    });
+    const createPlan = () => ({
+      physicalResourceId: basePhysicalId,
+      timeoutSeconds,
+      task: associate([], { physicalResourceId: basePhysicalId, adopted: [] }),
+    });
+    const adopted = adoptedPackages(event.PhysicalResourceId, domainName, event.StackId, event.LogicalResourceId);
+    switch (event.RequestType) {
+      case 'Create':
+        return createPlan();
+      case 'Update': {
+        const previous = previousProperties(event, parsePackageAssociationProperties);
+        if (previous?.domainName !== domainName) {
+          return createPlan();
+        }
+        const listed = new Set(packages.map((p) => p.packageId));
+        let removed = previous.packages.map((p) => p.packageId).filter((id) => !listed.has(id));
+        let note: string | undefined;
+        if (situation.rollback) {
+          const kept = removed.filter((id) => adopted?.includes(id));
+          removed = removed.filter((id) => !adopted?.includes(id));
+          if (kept.length > 0) {
+            note = rollbackNote(situation, `packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`);
+            log(note);
+          }
+        }
+        return { physicalResourceId: event.PhysicalResourceId ?? basePhysicalId, timeoutSeconds, task: associate(removed), note };
+      }
+      case 'Delete': {
+        if (adopted === undefined) {
+          // Not this resource's id: the driver answers without a call.
+          return { physicalResourceId: basePhysicalId, timeoutSeconds };
+        }
+        const kept = situation.rollback ? adopted : [];
+        const toDissociate = packages.map((p) => p.packageId).filter((id) => !kept.includes(id));
+        const note =
+          kept.length > 0
+            ? rollbackNote(situation, `packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`)
+            : undefined;
+        return {
+          physicalResourceId: event.PhysicalResourceId!,
+          timeoutSeconds,
+          task: toDissociate.length > 0 ? dissociationTask(domainName, toDissociate) : undefined,
+          note,
+        };
+      }
+    }
+  },
+
+  async advance(task, context) {
+    if (task.kind === 'dissociate') {
+      return advanceDissociation(task, context);
+    }
+    if (task.dissociation.packageIds.length > 0) {
+      const dissociated = await advanceDissociation(task.dissociation, context);
+      if (!dissociated.done) {
+        return { ...dissociated, waitingFor: `${dissociated.waitingFor}, then ${this.describe(task)}` };
+      }
+    }
+    return advanceAssociation(task, context);
+  },
+};
+
+async function advanceAssociation(task: AssociationTask, context: StepContext): Promise<Progress> {
+  const associations = await listDomainPackages(task.domainName);
+  if (associations === undefined) {
+    throw new ResourceFailure(
+      `Domain ${task.domainName} not found in ${whereAsked(context.event)}; nothing was changed. ` +
+        'Check the domain name, and deploy the stack to the account and region of the domain.',
+    );
+  }
+  const on = (id: string) => associations.find((association) => association.PackageID === id);
+  if (task.create && context.phase === 'event') {
+    // What was ACTIVE before this resource is adopted, whatever its version; onEvent hands it over.
+    task.create.adopted.push(...task.packages.map((p) => p.packageId).filter((id) => on(id)?.DomainPackageStatus === 'ACTIVE'));
+  }
+  const seen = task.packages.map((p) => `${p.packageId} ${on(p.packageId)?.DomainPackageStatus ?? 'not associated'}`).join(', ');
+  const failed = task.packages.filter((p) => on(p.packageId)?.DomainPackageStatus === 'ASSOCIATION_FAILED');
+  if (failed.length > 0 && context.phase === 'poll') {
+    return failAssociation(task, associations, failed, seen, context);
+  }
+  if (task.packages.every((p) => isActiveAt(on(p.packageId), p))) {
+    log(`packages ${task.packages.map((p) => p.packageId).join(', ')} are ACTIVE on domain ${task.domainName}: done`);
+    const physicalResourceId = task.create
+      ? packageAssociationPhysicalId(task.domainName, context.event.StackId, context.event.LogicalResourceId, task.create.adopted)
+      : undefined;
+    return { done: true, physicalResourceId };
+  }
+  const toAssociate = task.packages.filter((p) => {
+    const status = on(p.packageId)?.DomainPackageStatus;
+    return status === undefined || status === 'ASSOCIATION_FAILED' || (status === 'ACTIVE' && !isActiveAt(on(p.packageId), p));
+  });
+  const busy = associations.some((a) => a.DomainPackageStatus === 'ASSOCIATING' || a.DomainPackageStatus === 'DISSOCIATING');
+  if (toAssociate.length === 0 || busy || !context.mayMutate) {
+    return { done: false, waitingFor: packageAssociation.describe(task), lastSeen: seen };
+  }
+  try {
+    await associatePackages(task.domainName, toAssociate);
+    return {
+      done: false,
+      waitingFor: packageAssociation.describe(task),
+      lastSeen: `AssociatePackages submitted for ${toAssociate.map((p) => p.packageId).join(', ')}`,
+    };
+  } catch (error) {
+    // "Package is already in desired state" (ConflictException) and a busy domain both clear by
+    // themselves: the next look at the domain says which.
+    if (isTransient(error)) {
+      log(`AssociatePackages ${task.domainName}: ${errorName(error)}, will look again at the next poll`);
+      return {
+        done: false,
+        waitingFor: packageAssociation.describe(task),
+        lastSeen: `${seen}; ${errorName(error)}: ${errorMessage(error)}`,
+      };
+    }
+    throw callFailure(
+      'AssociatePackages',
+      `on domain ${task.domainName}`,
+      error,
+      'Check that every package is AVAILABLE and built for the engine version of the domain.',
+    );
+  }
+}
+
+/**
+ * ASSOCIATION_FAILED: once nothing of the list is still associating, a Create dissociates what it
+ * associated itself (never what it adopted) in one call, then fails with the service's words.
+ */
+async function failAssociation(
+  task: AssociationTask,
+  associations: DomainPackageDetails[],
+  failed: AssociatedPackageEntry[],
+  seen: string,
+  context: StepContext,
+): Promise<Progress> {
+  const details = failed
+    .map((p) => {
+      const error = associations.find((a) => a.PackageID === p.packageId)?.ErrorDetails;
+      return `${p.packageId}: ${error?.ErrorType ?? 'ASSOCIATION_FAILED'}: ${error?.ErrorMessage ?? 'no details given'}`;
+    })
+    .join('; ');
+  let outcome = '';
+  if (task.create) {
+    const adopted = task.create.adopted;
+    const ours = associations.filter(
+      (a) =>
+        task.packages.some((p) => p.packageId === a.PackageID) &&
+        !adopted.includes(a.PackageID ?? '') &&
+        (a.DomainPackageStatus === 'ACTIVE' || a.DomainPackageStatus === 'ASSOCIATION_FAILED'),
+    );
+    if (associations.some((a) => a.DomainPackageStatus === 'ASSOCIATING' || a.DomainPackageStatus === 'DISSOCIATING')) {
+      return { done: false, waitingFor: `the other associations to settle before cleaning up (${details})`, lastSeen: seen };
+    }
+    if (ours.length > 0 && context.mayMutate) {
+      // A fresh dissociation, as if onEvent asked: ASSOCIATION_FAILED entries are dissociable too.
+      await advanceDissociation(
+        dissociationTask(
+          task.domainName,
+          ours.map((a) => a.PackageID!),
+        ),
+        { ...context, phase: 'event' },
+      );
+      outcome = `What this Create associated (${ours.map((a) => a.PackageID).join(', ')}) is being dissociated. `;
+    }
+  }
+  throw new ResourceFailure(
+    `AssociatePackages on domain ${task.domainName} failed: ${details}. ${outcome}Check the package and the domain's engine version, then retry.`,
+  );
+}

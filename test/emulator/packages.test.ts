@@ -1,0 +1,206 @@
+/**
+ * The emulator's package catalog and S3 view, through the real SDK client.
+ */
+import {
+  AssociatePackageCommand,
+  AssociatePackagesCommand,
+  CreatePackageCommand,
+  DeletePackageCommand,
+  DescribeDomainCommand,
+  DescribePackagesCommand,
+  DissociatePackageCommand,
+  GetPackageVersionHistoryCommand,
+  ListDomainsForPackageCommand,
+  ListPackagesForDomainCommand,
+  OpenSearchClient,
+  UpdatePackageCommand,
+} from '@aws-sdk/client-opensearch';
+import { OpenSearchEmulator } from '../../emulator';
+
+const T0 = 1_700_000_000_000;
+let now = T0;
+const clock = () => now;
+let emulator: OpenSearchEmulator;
+let client: OpenSearchClient;
+
+const DOMAIN = 'search-products';
+const source = (key = 'synonyms-1.txt') => ({ S3BucketName: 'assets-bucket', S3Key: key });
+
+beforeAll(async () => {
+  emulator = await OpenSearchEmulator.start({ clock });
+  client = new OpenSearchClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await emulator.stop();
+});
+beforeEach(() => {
+  now = T0;
+  emulator.reset({ domains: [{ domainName: DOMAIN }] });
+  emulator.putObject('assets-bucket', 'synonyms-1.txt', 'a, b');
+  emulator.putObject('assets-bucket', 'synonyms-2.txt', 'a, b, c');
+});
+
+async function create(name = 'synonyms', extra: Record<string, unknown> = {}): Promise<string> {
+  const { PackageDetails } = await client.send(
+    new CreatePackageCommand({ PackageName: name, PackageType: 'TXT-DICTIONARY', PackageSource: source(), ...extra }),
+  );
+  return PackageDetails!.PackageID!;
+}
+const status = async (id: string) =>
+  (await client.send(new DescribePackagesCommand({ Filters: [{ Name: 'PackageID', Value: [id] }] }))).PackageDetailsList?.[0];
+
+describe('package catalog', () => {
+  test('CreatePackage: COPYING, then VALIDATING, then AVAILABLE with version v1', async () => {
+    emulator.setPackageTiming({ copyMs: 100, validateMs: 100 });
+    const id = await create();
+    expect((await status(id))?.PackageStatus).toBe('COPYING');
+    now += 100;
+    expect((await status(id))?.PackageStatus).toBe('VALIDATING');
+    now += 100;
+    const details = await status(id);
+    expect(details).toMatchObject({ PackageStatus: 'AVAILABLE', AvailablePackageVersion: 'v1', PackageName: 'synonyms' });
+  });
+
+  test('a source object that does not exist: COPY_FAILED with ErrorDetails', async () => {
+    const id = await create('missing', { PackageSource: source('nope.txt') });
+    const details = await status(id);
+    expect(details?.PackageStatus).toBe('COPY_FAILED');
+    expect(details?.ErrorDetails?.ErrorMessage).toContain('s3://assets-bucket/nope.txt does not exist');
+    expect(details?.AvailablePackageVersion).toBeUndefined();
+  });
+
+  test('failPackageValidation: VALIDATION_FAILED with the given details', async () => {
+    emulator.failPackageValidation('synonyms', 'InvalidFile', 'The dictionary has a malformed line 3');
+    const id = await create();
+    expect(await status(id)).toMatchObject({ PackageStatus: 'VALIDATION_FAILED', ErrorDetails: { ErrorType: 'InvalidFile' } });
+  });
+
+  test('CreatePackage refuses a taken name, a plugin without engine version, an engine version on a dictionary', async () => {
+    await create();
+    await expect(create()).rejects.toMatchObject({ name: 'ResourceAlreadyExistsException' });
+    await expect(create('plugin', { PackageType: 'ZIP-PLUGIN' })).rejects.toThrow('EngineVersion is a required parameter');
+    await expect(create('dict', { EngineVersion: 'OpenSearch_2.17' })).rejects.toThrow('only be specified for package type ZIP-PLUGIN');
+  });
+
+  test('UpdatePackage: a new version, with its commit message in the history, newest first', async () => {
+    const id = await create();
+    await status(id);
+    await client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt'), CommitMessage: 'second' }));
+    expect((await status(id))?.AvailablePackageVersion).toBe('v2');
+    const history = await client.send(new GetPackageVersionHistoryCommand({ PackageID: id }));
+    expect(history.PackageVersionHistoryList?.map((v) => [v.PackageVersion, v.CommitMessage])).toEqual([
+      ['v2', 'second'],
+      ['v1', undefined],
+    ]);
+  });
+
+  test('UpdatePackage with the same source and a new description: no new version, no copy', async () => {
+    emulator.setPackageTiming({ copyMs: 100 });
+    const id = await create();
+    now += 100;
+    const { PackageDetails } = await client.send(
+      new UpdatePackageCommand({ PackageID: id, PackageSource: source(), PackageDescription: 'new' }),
+    );
+    expect(PackageDetails).toMatchObject({ PackageStatus: 'AVAILABLE', AvailablePackageVersion: 'v1', PackageDescription: 'new' });
+  });
+
+  test('UpdatePackage while COPYING: ConflictException', async () => {
+    emulator.setPackageTiming({ copyMs: Infinity });
+    const id = await create();
+    await expect(client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt') }))).rejects.toMatchObject({
+      name: 'ConflictException',
+    });
+  });
+
+  test('association follows versions: same version is "already in desired state", a new version re-associates', async () => {
+    const id = await create();
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id }] }));
+    let [association] = (await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }))).DomainPackageDetailsList!;
+    expect(association).toMatchObject({ DomainPackageStatus: 'ACTIVE', PackageVersion: 'v1' });
+    await expect(client.send(new AssociatePackageCommand({ PackageID: id, DomainName: DOMAIN }))).rejects.toThrow(
+      'Package is already in desired state',
+    );
+    await client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt') }));
+    await status(id);
+    await client.send(new AssociatePackageCommand({ PackageID: id, DomainName: DOMAIN }));
+    [association] = (await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }))).DomainPackageDetailsList!;
+    expect(association).toMatchObject({ DomainPackageStatus: 'ACTIVE', PackageVersion: 'v2' });
+  });
+
+  test('a package not yet available cannot be associated', async () => {
+    emulator.setPackageTiming({ copyMs: Infinity });
+    const id = await create();
+    await expect(client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id }] }))).rejects.toThrow(
+      'has no available version yet',
+    );
+  });
+
+  test('a plugin association takes pluginAssociateMs, the domain is processing, and a second change is a ConflictException', async () => {
+    emulator.setTiming({ pluginAssociateMs: 1000 });
+    const plugin = await create('plugin', { PackageType: 'ZIP-PLUGIN', EngineVersion: 'OpenSearch_2.17' });
+    const dictionary = await create();
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: plugin }] }));
+    expect((await client.send(new DescribeDomainCommand({ DomainName: DOMAIN }))).DomainStatus?.Processing).toBe(true);
+    await expect(
+      client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: dictionary }] })),
+    ).rejects.toMatchObject({
+      name: 'ConflictException',
+    });
+    now += 1000;
+    expect(emulator.packages(DOMAIN)?.map((p) => p.status)).toEqual(['ACTIVE']);
+    expect((await client.send(new DescribeDomainCommand({ DomainName: DOMAIN }))).DomainStatus?.Processing).toBe(false);
+  });
+
+  test('ListDomainsForPackage, and DeletePackage refused while associated, then DELETING and gone', async () => {
+    emulator.setPackageTiming({ deletePackageMs: 50 });
+    const id = await create();
+    await client.send(new AssociatePackageCommand({ PackageID: id, DomainName: DOMAIN }));
+    const domains = await client.send(new ListDomainsForPackageCommand({ PackageID: id }));
+    expect(domains.DomainPackageDetailsList?.map((d) => d.DomainName)).toEqual([DOMAIN]);
+    await expect(client.send(new DeletePackageCommand({ PackageID: id }))).rejects.toThrow(`associated with domains: ${DOMAIN}`);
+    await client.send(new DissociatePackageCommand({ PackageID: id, DomainName: DOMAIN }));
+    expect(emulator.packages(DOMAIN)).toEqual([]);
+    const { PackageDetails } = await client.send(new DeletePackageCommand({ PackageID: id }));
+    expect(PackageDetails?.PackageStatus).toBe('DELETING');
+    now += 50;
+    expect(await status(id)).toBeUndefined();
+    await expect(client.send(new DeletePackageCommand({ PackageID: id }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  test('an AWS-owned package cannot be deleted', async () => {
+    await expect(client.send(new DeletePackageCommand({ PackageID: 'G123456789' }))).rejects.toThrow('This package cannot be deleted');
+  });
+
+  test('DescribePackages filters by name and pages', async () => {
+    await create('alpha');
+    await create('beta');
+    await create('gamma');
+    const byName = await client.send(new DescribePackagesCommand({ Filters: [{ Name: 'PackageName', Value: ['beta'] }] }));
+    expect(byName.PackageDetailsList?.map((p) => p.PackageName)).toEqual(['beta']);
+    const first = await client.send(new DescribePackagesCommand({ MaxResults: 2 }));
+    const second = await client.send(new DescribePackagesCommand({ MaxResults: 2, NextToken: first.NextToken }));
+    expect([...first.PackageDetailsList!, ...second.PackageDetailsList!].map((p) => p.PackageName)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  test('faults hit package operations by name', async () => {
+    emulator.injectFault({ operation: 'CreatePackage', kind: 'throttle', times: 1 });
+    await expect(create()).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(emulator.managedPackages()).toEqual([]);
+    await create();
+    expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['CreatePackage']);
+  });
+
+  test('reset empties the catalog and S3', async () => {
+    await create();
+    emulator.reset({});
+    expect(emulator.managedPackages()).toEqual([]);
+    expect(emulator.hasObject('assets-bucket', 'synonyms-1.txt')).toBe(false);
+  });
+});

@@ -1,0 +1,140 @@
+import { OpenSearchClient, UpdatePackageCommand } from '@aws-sdk/client-opensearch';
+import * as fc from 'fast-check';
+import { event, run, seed, useEmulator } from './harness';
+
+const { emulator } = useEmulator();
+const ASSOCIATION = 'Custom::OpenSearchPackageAssociation';
+const DOMAIN = 'search-products';
+const UNIVERSE = ['F1', 'F2', 'F3', 'F4', 'F5'];
+/** A package of the domain no resource names: it must never be touched. */
+const BYSTANDER = 'F9';
+
+interface ListVersion {
+  /** The listed packages, in order. */
+  ids: string[];
+  /** Prerequisite choices: entry i may name earlier entries (by index modulo i). */
+  prerequisites: number[][];
+  /** Packages that get a new version (UpdatePackage) before this step. */
+  bumped: string[];
+}
+
+const listVersion = fc.record({
+  ids: fc.shuffledSubarray(UNIVERSE, { minLength: 1 }),
+  prerequisites: fc.array(fc.array(fc.nat(4), { maxLength: 2 }), { minLength: 5, maxLength: 5 }),
+  bumped: fc.subarray(UNIVERSE),
+});
+
+let client: OpenSearchClient;
+beforeAll(() => {
+  client = new OpenSearchClient({
+    endpoint: emulator().endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' },
+  });
+});
+afterAll(() => client.destroy());
+
+const available = (id: string) => emulator().managedPackage(id)!.availableVersion!;
+const onDomain = () => new Map((emulator().packages(DOMAIN) ?? []).map((p) => [p.packageId, p]));
+
+/** The template's package list: each id at the package's current version, prerequisites among earlier entries. */
+function entries(v: ListVersion): Array<Record<string, unknown>> {
+  return v.ids.map((id, i) => {
+    const prerequisites = i === 0 ? [] : [...new Set(v.prerequisites[i].map((n) => v.ids[n % i]))];
+    return { PackageId: id, PackageVersion: available(id), ...(prerequisites.length > 0 ? { PrerequisitePackageIds: prerequisites } : {}) };
+  });
+}
+
+async function bump(ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const key = `${id}-${available(id)}-next.txt`;
+    emulator().putObject('assets', key);
+    await client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: { S3BucketName: 'assets', S3Key: key } }));
+  }
+}
+
+test('across versions and prerequisites: the domain runs exactly the list at the newest versions, with one call per kind of change', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(listVersion, { minLength: 1, maxLength: 4 }), fc.subarray(UNIVERSE), async (versions, activeBefore) => {
+      seed(emulator(), { domains: [{ domainName: DOMAIN, packages: [{ packageId: BYSTANDER }] }] });
+      emulator().putObject('assets', 'v1');
+      UNIVERSE.forEach((id, i) => emulator().addManagedPackage({ packageId: id, packageName: `dictionary-${i}` }));
+      if (activeBefore.length > 0) {
+        // Associated before the resource exists, at v1.
+        await run(
+          event(
+            ASSOCIATION,
+            'Create',
+            { DomainName: DOMAIN, Packages: activeBefore.map((id) => ({ PackageId: id })) },
+            { logicalResourceId: 'Earlier' },
+          ),
+        );
+      }
+
+      let previous: Array<Record<string, unknown>> | undefined;
+      let physicalId = '';
+      for (const version of versions) {
+        await bump(version.bumped);
+        const before = onDomain();
+        const next = entries(version);
+        emulator().clearRequests();
+        const props = { DomainName: DOMAIN, Packages: next, TimeoutSeconds: 60 };
+        const outcome = previous
+          ? await run(
+              event(ASSOCIATION, 'Update', props, {
+                physicalResourceId: physicalId,
+                oldProperties: { DomainName: DOMAIN, Packages: previous },
+              }),
+            )
+          : await run(event(ASSOCIATION, 'Create', props));
+        physicalId = outcome.physicalResourceId;
+
+        const calls = emulator()
+          .mutatingRequests()
+          .filter((r) => r.status === 200);
+        const associated = calls.filter((r) => r.operation === 'AssociatePackages');
+        const dissociated = calls.filter((r) => r.operation === 'DissociatePackages');
+        expect(associated.length).toBeLessThanOrEqual(1);
+        expect(dissociated.length).toBeLessThanOrEqual(1);
+        // Associated: exactly the listed packages not ACTIVE at their version before, with their prerequisites.
+        const stale = next.filter(
+          (e) =>
+            before.get(e.PackageId as string)?.packageVersion !== e.PackageVersion ||
+            before.get(e.PackageId as string)?.status !== 'ACTIVE',
+        );
+        const expected = stale.map((e) => ({
+          PackageID: e.PackageId,
+          ...(e.PrerequisitePackageIds ? { PrerequisitePackageIDList: e.PrerequisitePackageIds } : {}),
+        }));
+        const packagesWithoutVersion = next.filter(
+          (e) => before.get(e.PackageId as string)?.status === 'ACTIVE' && before.get(e.PackageId as string)?.packageVersion === undefined,
+        );
+        if (packagesWithoutVersion.length === 0) {
+          expect(associated.map((r) => (r.body as { PackageList: unknown[] }).PackageList)).toEqual(expected.length > 0 ? [expected] : []);
+        }
+        // Dissociated: exactly what left the list.
+        const removed = (previous ?? []).map((e) => e.PackageId).filter((id) => !next.some((e) => e.PackageId === id));
+        expect(dissociated.map((r) => [...(r.body as { PackageList: string[] }).PackageList].sort())).toEqual(
+          removed.length > 0 ? [[...removed].sort()] : [],
+        );
+
+        const after = onDomain();
+        for (const e of next) {
+          expect(after.get(e.PackageId as string)?.status).toBe('ACTIVE');
+          if (!packagesWithoutVersion.includes(e)) expect(after.get(e.PackageId as string)?.packageVersion).toBe(e.PackageVersion);
+        }
+        for (const id of removed) expect(after.has(id as string)).toBe(false);
+        expect(after.get(BYSTANDER)?.status).toBe('ACTIVE');
+        previous = next;
+      }
+
+      await run(
+        event(ASSOCIATION, 'Delete', { DomainName: DOMAIN, Packages: previous, TimeoutSeconds: 60 }, { physicalResourceId: physicalId }),
+      );
+      const leftOver = [...onDomain().keys()].sort();
+      const untouchedEarlier = activeBefore.filter((id) => !versions.some((v) => v.ids.includes(id)));
+      expect(leftOver).toEqual([BYSTANDER, ...untouchedEarlier].sort());
+    }),
+    { numRuns: 25 },
+  );
+});
