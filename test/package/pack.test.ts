@@ -69,8 +69,8 @@ describe('npm pack on a clean clone', () => {
     expect(files).toContain(file);
   });
 
-  test('ships a handler bundle that loads and exports both entry points', () => {
-    const handler = require(path.join(unpacked, 'package', 'assets', 'handler', 'index.js'));
+  test('ships a handler bundle that loads and exports both entry points', async () => {
+    const handler = await import(path.join(unpacked, 'package', 'assets', 'handler', 'index.js'));
     expect(typeof handler.onEvent).toBe('function');
     expect(typeof handler.isComplete).toBe('function');
   });
