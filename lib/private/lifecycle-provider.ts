@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeNagFindings, NagFinding } from './compat';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
 
 /** Where the library's build puts the bundled handler (see the `bundle` script). */
@@ -121,8 +122,11 @@ export class LifecycleProvider extends Construct {
    * reason, finding by finding, so that any other finding still shows.
    */
   private acknowledgeNagFindings(invokedFunctions: lambda.IFunction[]): void {
-    const acknowledge = (id: string, reason: string) =>
-      Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
+    const findings: NagFinding[] = [];
+    const acknowledge = (id: string, reason: string) => {
+      const [, rule, appliesTo] = /^([^[]+)(?:\[(.*)\])?$/.exec(id)!;
+      findings.push({ rule: `AwsSolutions-${rule}`, appliesTo, reason });
+    };
     acknowledge(
       'IAM5[Resource::*]',
       'es:RejectInboundConnection, es:DeleteInboundConnection and es:DescribeInboundConnections have no resource type; IAM accepts them only on *.',
@@ -146,6 +150,7 @@ export class LifecycleProvider extends Construct {
       'SF2',
       'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight.',
     );
+    acknowledgeNagFindings(this, findings);
   }
 
   /**
