@@ -50,7 +50,10 @@ describe('example app, deployed, updated and destroyed locally', () => {
     const result = await run.deploy(initial.cdkOut, STACK);
 
     expect(result).toMatchObject({ ok: true, failed: [], status: 'CREATE_COMPLETE' });
-    expect(result.outputs).toEqual({ RejectedConnectionStatus: 'REJECTED', DeletedConnectionStatus: 'ACTIVE' });
+    expect(result.outputs).toEqual({
+      RejectedConnectionStatusAfterRejection: 'REJECTED',
+      ConnectionToDeleteStatusBeforeDeletion: 'ACTIVE',
+    });
     for (const id of Object.values(ids)) expect(statuses(run, id)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
     expect(diffWorld(seed, run.emulator.snapshot())).toEqual(['connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED']);
     expect(mutatingCalls(run)).toEqual(['RejectInboundConnection cc-pending-0001']);

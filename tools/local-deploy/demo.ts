@@ -105,13 +105,21 @@ async function main(): Promise<number> {
     run.print(`Times are virtual (UTC), ${TIME_COMPRESSION}x faster than real time.`);
     run.print('   emulator at start:');
     for (const line of describeWorld(seed)) run.print(`   ${line}`);
-    await phase('1/3  deploy cdk.out/demo-initial: Create', () => run.deploy(initial, STACK), EXPECTED.initial);
+    await phase(
+      '1/3  deploy cdk.out/demo-initial: Create (cc-pending-0001 is rejected; cc-active-0001 is only looked up: it is deleted at 3/3)',
+      () => run.deploy(initial, STACK),
+      EXPECTED.initial,
+    );
     await phase(
       '2/3  deploy cdk.out/demo-next: Update (rejection moves to cc-pending-0002, F222222222 leaves the list)',
       () => run.deploy(next, STACK),
       EXPECTED.next,
     );
-    await phase('3/3  destroy: Delete', () => run.destroy(STACK), EXPECTED.destroy);
+    await phase(
+      '3/3  destroy: Delete (cc-active-0001 is deleted, the remaining packages are dissociated; a rejection cannot be undone)',
+      () => run.destroy(STACK),
+      EXPECTED.destroy,
+    );
   } finally {
     await run.stop();
   }
