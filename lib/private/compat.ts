@@ -16,27 +16,22 @@ export interface NagFinding {
   readonly reason: string;
 }
 
-/** The part of `Validations` (aws-cdk-lib 2.252.0 and later) used here. */
-interface ValidationsApi {
+/** The part of aws-cdk-lib's `Validations` (2.252.0 and later) used here. */
+export interface ValidationsApi {
+  readonly ACKNOWLEDGED_RULES_METADATA_KEY?: string;
   readonly prototype?: { readonly acknowledge?: unknown };
   of(scope: IConstruct): { acknowledge?: (acknowledgement: { id: string; reason: string }) => void };
 }
 
-/** `Validations` if the installed aws-cdk-lib can acknowledge findings with it (2.252.0 and later). */
-function validationsWithAcknowledge(): ValidationsApi | undefined {
+/** The installed aws-cdk-lib's `Validations`, if it can acknowledge findings (2.252.0 and later). */
+function installedValidations(): ValidationsApi | undefined {
   const validations = (cdk as unknown as { Validations?: ValidationsApi }).Validations;
-  return typeof validations?.of !== 'function' || typeof validations.prototype?.acknowledge !== 'function' ? undefined : validations;
+  return typeof validations?.prototype?.acknowledge === 'function' ? validations : undefined;
 }
 
-/**
- * Acknowledges findings under scope with `Validations.of(scope).acknowledge` (cdk-nag 3 reads
- * them), finding by finding, so that any other finding still shows.
- */
-export function acknowledgeWithValidations(scope: Construct, findings: NagFinding[], validations: ValidationsApi): void {
-  for (const finding of findings) {
-    const suffix = finding.appliesTo === undefined ? '' : `[${finding.appliesTo}]`;
-    validations.of(scope).acknowledge!({ id: `AwsSolutions::${finding.rule}${suffix}`, reason: finding.reason });
-  }
+/** `AwsSolutions-IAM5[Resource::*]`: the id cdk-nag gives a finding. */
+function findingId(finding: NagFinding): string {
+  return finding.appliesTo === undefined ? finding.rule : `${finding.rule}[${finding.appliesTo}]`;
 }
 
 /**
@@ -56,12 +51,33 @@ export function acknowledgeWithNagMetadata(scope: Construct, findings: NagFindin
   }
 }
 
-/** Acknowledges cdk-nag findings in the way the installed aws-cdk-lib supports. */
-export function acknowledgeNagFindings(scope: Construct, findings: NagFinding[]): void {
-  const validations = validationsWithAcknowledge();
-  if (validations) {
-    acknowledgeWithValidations(scope, findings, validations);
-  } else {
+/**
+ * Acknowledges cdk-nag findings under scope, finding by finding so that any other finding still
+ * shows, in the way the installed aws-cdk-lib supports:
+ * - `Validations.of(scope).acknowledge({ id: 'AwsSolutions::<finding>' })`, read by cdk-nag 3
+ *   through aws-cdk-lib's validation report;
+ * - releases whose `acknowledge` refuses a finding with `::` inside its brackets (2.252.0 until
+ *   the id parser learned brackets; 2.263.0 is one) get the acknowledged-rules metadata entry
+ *   `acknowledge` would record, under the finding's bare id, which is what cdk-nag 3 compares;
+ * - before 2.252.0, cdk-nag 2's suppression metadata (see acknowledgeWithNagMetadata).
+ */
+export function acknowledgeNagFindings(
+  scope: Construct,
+  findings: NagFinding[],
+  validations: ValidationsApi | undefined = installedValidations(),
+): void {
+  if (!validations) {
     acknowledgeWithNagMetadata(scope, findings);
+    return;
+  }
+  for (const finding of findings) {
+    try {
+      validations.of(scope).acknowledge!({ id: `AwsSolutions::${findingId(finding)}`, reason: finding.reason });
+    } catch (error) {
+      if (!/InvalidValidationId|Invalid validation rule ID/.test(`${(error as Error).name} ${(error as Error).message}`)) throw error;
+      scope.node.addMetadata(validations.ACKNOWLEDGED_RULES_METADATA_KEY ?? 'aws:cdk:acknowledged-rules', {
+        [findingId(finding)]: finding.reason,
+      });
+    }
   }
 }

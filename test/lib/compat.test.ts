@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeNagFindings, acknowledgeWithNagMetadata, NagFinding } from '../../lib/private/compat';
+import { acknowledgeNagFindings, acknowledgeWithNagMetadata, NagFinding, ValidationsApi } from '../../lib/private/compat';
 import { newStack } from './helpers';
 
 const FINDINGS: NagFinding[] = [
@@ -64,5 +64,40 @@ describe('cdk-nag acknowledgements with the installed aws-cdk-lib', () => {
       expect(suppressed).toHaveLength(3);
       expect(acknowledged).toEqual([]);
     }
+  });
+});
+
+describe('cdk-nag acknowledgements where Validations.acknowledge refuses "::" inside brackets (e.g. aws-cdk-lib 2.263.0)', () => {
+  /** Validations as those releases have it: one '::' at most, brackets or not. */
+  function strictValidations(acknowledged: string[], failure?: Error): ValidationsApi {
+    return {
+      ACKNOWLEDGED_RULES_METADATA_KEY: 'aws:cdk:acknowledged-rules',
+      of: () => ({
+        acknowledge: ({ id }) => {
+          if (failure) throw failure;
+          if (id.split('::').length > 2) {
+            throw Object.assign(new Error(`Invalid validation rule ID '${id}'. The '::' delimiter is reserved`), {
+              name: 'ValidationError',
+            });
+          }
+          acknowledged.push(id);
+        },
+      }),
+    };
+  }
+
+  test('acknowledge what it accepts, and record the others under their bare finding id, which cdk-nag 3 compares', () => {
+    const { scope } = scopeWithResources();
+    const acknowledged: string[] = [];
+    acknowledgeNagFindings(scope, FINDINGS, strictValidations(acknowledged));
+    expect(acknowledged).toEqual(['AwsSolutions::AwsSolutions-SF1']);
+    expect(scope.node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged-rules').map((entry) => entry.data)).toEqual([
+      { 'AwsSolutions-IAM5[Resource::*]': 'the actions have no resource type' },
+    ]);
+  });
+
+  test('any other error of acknowledge still surfaces', () => {
+    const { scope } = scopeWithResources();
+    expect(() => acknowledgeNagFindings(scope, FINDINGS, strictValidations([], new Error('something else')))).toThrow('something else');
   });
 });
