@@ -19,4 +19,8 @@ const expected = {
 for (const [type, count] of Object.entries(expected)) {
   if (counts[type] !== count) throw new Error(`${templates[0]}: expected ${count} ${type}, found ${counts[type] ?? 0}`);
 }
-console.log(`${templates[0]}: ${Object.entries(counts).map(([type, count]) => `${count} ${type}`).join(', ')}`);
+console.log(
+  `${templates[0]}: ${Object.entries(counts)
+    .map(([type, count]) => `${count} ${type}`)
+    .join(', ')}`,
+);
