@@ -15,6 +15,7 @@ import { packageDissociationPhysicalId } from '../lib/private/contracts/package-
 import { QUERY_INTERVAL } from '../lib/private/lifecycle-provider';
 import { OpenSearchEmulator, SeedConnection, Timing, World } from '../emulator';
 import { HANDLER_BUNDLE } from './bundle';
+import { answerStackStatus } from './stack-status';
 
 export const QUERY_INTERVAL_MS = QUERY_INTERVAL.toMilliseconds();
 
@@ -195,6 +196,7 @@ export async function runScenario(scenario: Scenario): Promise<ApiCallResult> {
   const emulator = await OpenSearchEmulator.start({ world: worldFor(scenario), timing: timingFor(scenario), clock: () => now });
   const previousEndpoint = process.env.AWS_ENDPOINT_URL_OPENSEARCH;
   process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+  const stopStackStatus = await answerStackStatus(STACK_ID);
   try {
     const handler = loadHandler();
     const request = eventFor(scenario);
@@ -240,6 +242,7 @@ export async function runScenario(scenario: Scenario): Promise<ApiCallResult> {
   } finally {
     if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_OPENSEARCH;
     else process.env.AWS_ENDPOINT_URL_OPENSEARCH = previousEndpoint;
+    await stopStackStatus();
     await emulator.stop();
   }
 }

@@ -25,6 +25,7 @@ import {
   DESTINATION,
   PACKAGE_DOMAIN,
   QUERY_INTERVAL_MS,
+  STACK_ID,
   Scenario,
   connectionId,
   eventFor,
@@ -36,6 +37,7 @@ import {
   worldFor,
 } from './api-calls';
 import { EmulatorTimer, portOf } from './emulator-timer';
+import { answerStackStatus } from './stack-status';
 import { max, median, ms, nowMs, ratio } from './stats';
 import type { Row } from './table';
 
@@ -213,6 +215,7 @@ async function warmRun(scenario: Scenario): Promise<WarmOverheadRun> {
   const timer = new EmulatorTimer(() => portOf(emulator.endpoint));
   const previousEndpoint = process.env.AWS_ENDPOINT_URL_OPENSEARCH;
   process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+  const stopStackStatus = await answerStackStatus(STACK_ID);
   try {
     const handler = loadHandler();
     let handlerMs = 0;
@@ -248,6 +251,7 @@ async function warmRun(scenario: Scenario): Promise<WarmOverheadRun> {
     timer.stop();
     if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_OPENSEARCH;
     else process.env.AWS_ENDPOINT_URL_OPENSEARCH = previousEndpoint;
+    await stopStackStatus();
     await emulator.stop();
   }
 }

@@ -15,7 +15,7 @@ import {
   requireConnection,
   statusOf,
 } from './inbound-connections';
-import { Progress, ResourceKind, StepContext } from './lifecycle';
+import { Progress, ResourceKind, StepContext, rollbackNote } from './lifecycle';
 import { log } from './log';
 import { deleteInboundConnection, describeInboundConnection, isNotFound, rejectInboundConnection } from './opensearch';
 
@@ -30,9 +30,14 @@ const ENDING_STATUSES: ReadonlySet<string> = new Set(['DELETING', 'REJECTING']);
  * InboundConnectionDeletion: on Delete, ends the connection (rejects it while pending, deletes it
  * once accepted) and waits until it is DELETED or REJECTED. Create and Update only check that the
  * named connection exists, so a typo fails the deployment instead of the stack deletion.
+ *
+ * The connection always existed before this resource, so a rollback never ends it: a Delete sent
+ * by a rollback only reports the connection's status, and an Update sent by one (back to the old
+ * connection id) reports it without the existence check, so that a rollback cannot fail on it.
  */
 export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
   resourceType: INBOUND_CONNECTION_DELETION_TYPE,
+  readsStackStatus: true,
 
   describe: (task) => {
     switch (task.kind) {
@@ -45,7 +50,7 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
     }
   },
 
-  plan(event) {
+  plan(event, situation) {
     const props = parseInboundConnectionProperties(event.ResourceProperties);
     const physicalResourceId = inboundConnectionDeletionPhysicalId(props.connectionId);
     const subject = { connectionId: props.connectionId, domainName: props.domainName };
@@ -53,17 +58,29 @@ export const inboundConnectionDeletion: ResourceKind<DeletionTask> = {
     switch (event.RequestType) {
       case 'Create':
         return { physicalResourceId, timeoutSeconds, task: { ...subject, kind: 'check' as const } };
-      case 'Update':
-        if (event.OldResourceProperties?.ConnectionId !== props.connectionId) {
-          // A new id is a replacement: CloudFormation then deletes the old resource.
+      case 'Update': {
+        // A new id is a replacement: CloudFormation then deletes the old resource.
+        const replacement = event.OldResourceProperties?.ConnectionId !== props.connectionId;
+        if (replacement && !situation.rollback) {
           return { physicalResourceId, timeoutSeconds, task: { ...subject, kind: 'check' as const } };
         }
+        // A rollback's Update back to the old connection only reports it: a rollback that fails
+        // on a check leaves the stack stuck in UPDATE_ROLLBACK_FAILED.
         return {
-          physicalResourceId: event.PhysicalResourceId ?? physicalResourceId,
+          physicalResourceId: replacement ? physicalResourceId : (event.PhysicalResourceId ?? physicalResourceId),
           timeoutSeconds,
           task: { ...subject, kind: 'status' as const },
         };
+      }
       case 'Delete':
+        if (situation.rollback) {
+          return {
+            physicalResourceId,
+            timeoutSeconds,
+            task: { ...subject, kind: 'status' as const },
+            note: rollbackNote(situation, `inbound connection ${props.connectionId} was there before this resource and is left as it is`),
+          };
+        }
         return { physicalResourceId, timeoutSeconds, task: { ...subject, kind: 'delete' as const } };
     }
   },

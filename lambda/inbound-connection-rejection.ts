@@ -13,7 +13,7 @@ import {
   requireConnection,
   statusOf,
 } from './inbound-connections';
-import { Progress, ResourceFailure, ResourceKind, StepContext } from './lifecycle';
+import { Progress, ResourceFailure, ResourceKind, StepContext, rollbackNote } from './lifecycle';
 import { rejectInboundConnection } from './opensearch';
 
 interface RejectionTask extends ConnectionTask {
@@ -27,16 +27,24 @@ const DONE_STATUSES: ReadonlySet<string> = new Set([...ENDED_STATUSES, 'DELETING
 /**
  * InboundConnectionRejection: rejects a pending inbound connection on Create, and on an Update
  * that names another connection. Delete changes nothing: a rejection cannot be undone.
+ *
+ * An Update sent by a rollback (a failed update had named another connection; the rollback
+ * names the old one again) rejects nothing: this resource rejected the old connection before the
+ * failed update, so it is REJECTED, or no longer listed once the service has forgotten it (about 15
+ * days later), in which case rejecting it again would fail the rollback itself. It only reports
+ * the old connection's status. The connection the failed update rejected stays rejected: a
+ * rejection cannot be undone, by a rollback or by anything else.
  */
 export const inboundConnectionRejection: ResourceKind<RejectionTask> = {
   resourceType: INBOUND_CONNECTION_REJECTION_TYPE,
+  readsStackStatus: true,
 
   describe: (task) =>
     task.kind === 'reject'
       ? `inbound connection ${task.connectionId} to be rejected`
       : `the status of inbound connection ${task.connectionId}`,
 
-  plan(event) {
+  plan(event, situation) {
     const props = parseInboundConnectionProperties(event.ResourceProperties);
     const physicalResourceId = inboundConnectionRejectionPhysicalId(props.connectionId);
     const subject = { connectionId: props.connectionId, domainName: props.domainName };
@@ -44,15 +52,23 @@ export const inboundConnectionRejection: ResourceKind<RejectionTask> = {
     switch (event.RequestType) {
       case 'Create':
         return reject;
-      case 'Update':
-        if (event.OldResourceProperties?.ConnectionId !== props.connectionId) {
+      case 'Update': {
+        const replacement = event.OldResourceProperties?.ConnectionId !== props.connectionId;
+        if (replacement && !situation.rollback) {
           return reject;
         }
         return {
-          physicalResourceId: event.PhysicalResourceId ?? physicalResourceId,
+          physicalResourceId: replacement ? physicalResourceId : (event.PhysicalResourceId ?? physicalResourceId),
           timeoutSeconds: props.timeoutSeconds,
           task: { ...subject, kind: 'status' as const },
+          note: replacement
+            ? rollbackNote(
+                situation,
+                `inbound connection ${props.connectionId} was rejected by this resource before the failed update and is not rejected again`,
+              )
+            : undefined,
         };
+      }
       case 'Delete':
         return { physicalResourceId, timeoutSeconds: props.timeoutSeconds };
     }

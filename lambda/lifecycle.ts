@@ -1,6 +1,7 @@
 import { InvalidPropertyError } from '../lib/private/contracts/properties';
 import { errorMessage, errorName, failedCall, isTransient } from './opensearch';
 import { log, logEvent } from './log';
+import { ROLLBACK_STATUSES, readStackStatus } from './stack-situation';
 
 /** The CloudFormation request, as the Provider framework passes it on. */
 export interface ResourceEvent {
@@ -25,6 +26,13 @@ export interface Handover {
   /** Set when there is nothing left to wait for. */
   readonly Done?: boolean;
   readonly Task?: unknown;
+  /** The situation `plan` got, for `advance` at every poll. */
+  readonly Situation?: StackSituation;
+  /**
+   * Set when the stack's status could not be read yet (a transient fault): nothing is planned,
+   * and each poll reads it again, then plans and acts, until the deadline.
+   */
+  readonly SituationPending?: boolean;
   /** When the wait started and when it must end, in epoch milliseconds. */
   readonly StartedAt?: number;
   readonly Deadline?: number;
@@ -44,6 +52,39 @@ export type Progress =
   | { readonly done: true; readonly data?: Record<string, string> }
   | { readonly done: false; readonly waitingFor: string; readonly lastSeen: string };
 
+/** What the stack was doing when CloudFormation sent this event. */
+export interface StackSituation {
+  /**
+   * True when this Delete or Update is sent as part of a rollback (a stack status in
+   * `ROLLBACK_STATUSES`, see lambda/stack-situation.ts).
+   */
+  readonly rollback: boolean;
+  /** The stack status read with CloudFormation DescribeStacks, when it was read (for logs and messages). */
+  readonly stackStatus?: string;
+}
+
+/** The situation of every Create, and of every event of a kind that does not read the stack status. */
+export const NOT_A_ROLLBACK: StackSituation = { rollback: false };
+
+/** A plan's note for what a rollback leaves as it is: "stack is rolling back (STATUS): <what>". */
+export function rollbackNote(situation: StackSituation, what: string): string {
+  return `stack is rolling back (${situation.stackStatus ?? 'status not read'}): ${what}`;
+}
+
+/** What `plan` decides. */
+export interface Plan<T> {
+  readonly physicalResourceId: string;
+  readonly timeoutSeconds: number;
+  /** Undefined when there is nothing to do. */
+  readonly task?: T;
+  /**
+   * Why there is nothing (destructive) to do, e.g. "stack is rolling back
+   * (UPDATE_ROLLBACK_IN_PROGRESS): connection cc-1 was there before this resource and is left as
+   * it is". The driver logs it and returns it in the response Data under the key `Note`.
+   */
+  readonly note?: string;
+}
+
 export interface StepContext {
   /** 'event' in onEvent; 'poll' in isComplete, after onEvent made (or tried) its call. */
   readonly phase: 'event' | 'poll';
@@ -55,6 +96,8 @@ export interface StepContext {
    * report "timed out" never changes anything in the same breath.
    */
   readonly mayMutate: boolean;
+  /** The same situation `plan` got (kept across polls). */
+  readonly situation: StackSituation;
 }
 
 /** What one kind of resource does. The driver below does the rest. */
@@ -63,10 +106,20 @@ export interface ResourceKind<T> {
   /** What the task waits for, for messages: "connection cc-1 to be rejected". */
   describe(task: T): string;
   /**
-   * Decides, from the event alone, the physical id and the task. Throws InvalidPropertyError on
-   * bad properties. Returns `task: undefined` when there is nothing to do.
+   * True for kinds that may act on things they did not create. For their Delete and Update
+   * events the driver reads the stack's status and passes it to `plan` and to `advance`, so that
+   * a rollback leaves alone what existed before the deployment. Other kinds always get
+   * `{ rollback: false }`. A rollback may only take work away: when the plan made with
+   * `{ rollback: false }` has no task, the driver does not read the status.
    */
-  plan(event: ResourceEvent): { physicalResourceId: string; timeoutSeconds: number; task?: T };
+  readonly readsStackStatus?: boolean;
+  /**
+   * Decides, from the event and the stack's situation alone, the physical id and the task. Must
+   * not call anything (the driver may plan more than once). Throws InvalidPropertyError on bad
+   * properties. Returns `task: undefined` when there is nothing to do, with a `note` saying why
+   * when that is not obvious.
+   */
+  plan(event: ResourceEvent, situation: StackSituation): Plan<T>;
   /**
    * Reads the service, makes the task's one mutating call if the service shows it is still
    * needed, and says whether the task is done. Must be safe to run again at any time.
@@ -117,12 +170,44 @@ function waitingPhysicalId(event: ResourceEvent): string {
   return event.RequestType === 'Create' ? CREATE_FAILED_MARKER : (event.PhysicalResourceId ?? CREATE_FAILED_MARKER);
 }
 
-/** The Provider framework's onEvent: plan, make the first attempt, hand over to isComplete. */
-export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent): Promise<Handover> {
-  logEvent('onEvent', event);
-  let plan: ReturnType<ResourceKind<T>['plan']>;
+/** True when the driver reads the stack's status before it plans this event. */
+function readsStackStatus(kind: ResourceKind<unknown>, event: ResourceEvent): boolean {
+  return kind.readsStackStatus === true && event.RequestType !== 'Create';
+}
+
+/**
+ * The stack's situation, or the transient fault that kept it from being read. A status that
+ * cannot be read for any other reason fails the event: nothing is changed, because without it a
+ * rollback, which must leave alone what existed before, cannot be told from a real removal.
+ * Failing is visible and can be retried once fixed; guessing either way could not be undone
+ * (ending a production connection in a rollback) or would be silent (a deletion that ends
+ * nothing).
+ */
+async function readSituation(event: ResourceEvent): Promise<StackSituation | { transientFault: string }> {
   try {
-    plan = kind.plan(event);
+    const reading = await readStackStatus(event.StackId);
+    if ('transientFault' in reading) {
+      log(`stack status not read yet, will retry: ${reading.transientFault}`);
+      return reading;
+    }
+    const situation = { rollback: ROLLBACK_STATUSES.has(reading.stackStatus), stackStatus: reading.stackStatus };
+    log(`stack status ${situation.stackStatus}: ${situation.rollback ? 'a rollback' : 'not a rollback'}`);
+    return situation;
+  } catch (error) {
+    throw callFailure(
+      'DescribeStacks',
+      event.StackId,
+      error,
+      'Nothing was changed: this resource reads its stack status to leave alone, during a rollback, what existed before it. ' +
+        "Check that the provider's role may call cloudformation:DescribeStacks on this stack (an SCP or permissions boundary may deny it), then retry.",
+    );
+  }
+}
+
+/** Plans the event; bad properties fail it, except on a Delete, where there is nothing to undo. */
+function planOrSkip<T>(kind: ResourceKind<T>, event: ResourceEvent, situation: StackSituation): Plan<T> | Handover {
+  try {
+    return kind.plan(event, situation);
   } catch (error) {
     if (error instanceof InvalidPropertyError && event.RequestType === 'Delete') {
       // A resource with invalid properties was never created, so there is nothing to undo.
@@ -131,32 +216,77 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
     }
     throw error instanceof InvalidPropertyError ? new ResourceFailure(error.message) : error;
   }
+}
+
+function isPlan<T>(value: Plan<T> | Handover): value is Plan<T> {
+  return 'timeoutSeconds' in value;
+}
+
+/** The plan's note, logged once, as response Data. */
+function noteData(plan: Plan<unknown>): Record<string, string> | undefined {
+  if (plan.note === undefined) {
+    return undefined;
+  }
+  log(plan.note);
+  return { Note: plan.note };
+}
+
+/** The Provider framework's onEvent: plan, make the first attempt, hand over to isComplete. */
+export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent): Promise<Handover> {
+  logEvent('onEvent', event);
+  // Planned first as if no rollback were under way, to validate the properties and to know the
+  // deadline before anything is read; the physical id of a Delete never depends on the situation.
+  let plan = planOrSkip(kind, event, NOT_A_ROLLBACK);
+  if (!isPlan(plan)) {
+    return plan;
+  }
   if (event.RequestType === 'Delete' && event.PhysicalResourceId !== plan.physicalResourceId) {
     // CloudFormation may delete a resource whose Create never answered, under an id it made up.
     log(`Delete: physical id ${event.PhysicalResourceId} was not made by this handler; nothing to do`);
     return { PhysicalResourceId: event.PhysicalResourceId ?? CREATE_FAILED_MARKER, Done: true };
   }
-  if (plan.task === undefined) {
-    log(`${event.RequestType}: nothing to do`);
-    return { PhysicalResourceId: plan.physicalResourceId, Done: true };
-  }
   const startedAt = Date.now();
-  const progress = await attempt(kind, plan.task, { phase: 'event', startedAt, now: startedAt, event, mayMutate: true });
+  const deadline = startedAt + plan.timeoutSeconds * 1000;
+  let situation = NOT_A_ROLLBACK;
+  // A rollback only ever takes work away: a plan with nothing to do needs no status.
+  if (plan.task !== undefined && readsStackStatus(kind, event)) {
+    const read = await readSituation(event);
+    if ('transientFault' in read) {
+      return { PhysicalResourceId: waitingPhysicalId(event), SituationPending: true, StartedAt: startedAt, Deadline: deadline };
+    }
+    situation = read;
+    plan = kind.plan(event, situation);
+  }
+  const data = noteData(plan);
+  if (plan.task === undefined) {
+    if (data === undefined) log(`${event.RequestType}: nothing to do`);
+    return { PhysicalResourceId: plan.physicalResourceId, Data: data, Done: true };
+  }
+  const context: StepContext = { phase: 'event', startedAt, now: startedAt, event, mayMutate: true, situation };
+  const progress = await attempt(kind, plan.task, context);
   if (progress.done) {
-    return { PhysicalResourceId: plan.physicalResourceId, Data: progress.data, Done: true };
+    return { PhysicalResourceId: plan.physicalResourceId, Data: merged(data, progress.data), Done: true };
   }
   return {
     PhysicalResourceId: waitingPhysicalId(event),
     FinalPhysicalResourceId: plan.physicalResourceId,
+    // Merged by the framework into the response it sends once isComplete is done.
+    Data: data,
     Task: plan.task,
+    Situation: situation,
     StartedAt: startedAt,
-    Deadline: startedAt + plan.timeoutSeconds * 1000,
+    Deadline: deadline,
   };
+}
+
+function merged(...parts: Array<Record<string, string> | undefined>): Record<string, string> | undefined {
+  const all = Object.assign({}, ...parts.filter((part) => part !== undefined));
+  return Object.keys(all).length > 0 ? all : undefined;
 }
 
 /** The Provider framework's isComplete: one more look; done, not yet, or past the deadline. */
 export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsCompleteEvent): Promise<IsCompleteResult> {
-  if (event.Done || event.Task === undefined) {
+  if (event.Done || (event.Task === undefined && !event.SituationPending)) {
     return { IsComplete: true };
   }
   const startedAt = Number(event.StartedAt);
@@ -165,17 +295,48 @@ export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsComple
     throw new ResourceFailure(`isComplete received no deadline for ${event.PhysicalResourceId}; this is a bug in cdk-opensearch-lifecycle`);
   }
   const now = Date.now();
-  const progress = await attempt(kind, event.Task as T, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline });
-  if (progress.done) {
-    return { IsComplete: true, PhysicalResourceId: event.FinalPhysicalResourceId, Data: progress.data };
+  let task = event.Task as T;
+  let situation = event.Situation ?? NOT_A_ROLLBACK;
+  let finalPhysicalResourceId = event.FinalPhysicalResourceId;
+  let data: Record<string, string> | undefined;
+  if (event.SituationPending) {
+    // Nothing was planned yet: read the status again, then plan and act as onEvent would have.
+    const read = await readSituation(event);
+    if ('transientFault' in read) {
+      if (now >= deadline) {
+        throw new ResourceFailure(
+          `Timed out after ${formatDuration(deadline - startedAt)} reading the status of stack ${event.StackId}; last error: ${read.transientFault}. ` +
+            'Nothing was changed: during a rollback this resource must leave alone what existed before it. Retry once CloudFormation answers.',
+        );
+      }
+      log(`waiting for the status of stack ${event.StackId}; last error: ${read.transientFault}`);
+      return { IsComplete: false };
+    }
+    situation = read;
+    const plan = kind.plan(event, situation);
+    finalPhysicalResourceId = plan.physicalResourceId;
+    data = noteData(plan);
+    if (plan.task === undefined) {
+      return { IsComplete: true, PhysicalResourceId: finalPhysicalResourceId, Data: data };
+    }
+    task = plan.task;
   }
+  const progress = await attempt(kind, task, { phase: 'poll', startedAt, now, event, mayMutate: now < deadline, situation });
+  if (progress.done) {
+    return { IsComplete: true, PhysicalResourceId: finalPhysicalResourceId, Data: merged(data, progress.data) };
+  }
+  return notYet(now, startedAt, deadline, progress.waitingFor, progress.lastSeen);
+}
+
+/** Not done yet: wait for the next poll, or fail once the deadline has passed. */
+function notYet(now: number, startedAt: number, deadline: number, waitingFor: string, lastSeen: string): IsCompleteResult {
   if (now >= deadline) {
     throw new ResourceFailure(
-      `Timed out after ${formatDuration(deadline - startedAt)} waiting for ${progress.waitingFor}; last status: ${progress.lastSeen}. ` +
+      `Timed out after ${formatDuration(deadline - startedAt)} waiting for ${waitingFor}; last status: ${lastSeen}. ` +
         'The service may still finish: check it in the OpenSearch console, or raise timeout (at most 55 minutes) and retry.',
     );
   }
-  log(`waiting for ${progress.waitingFor}; last status: ${progress.lastSeen}`);
+  log(`waiting for ${waitingFor}; last status: ${lastSeen}`);
   return { IsComplete: false };
 }
 

@@ -24,16 +24,19 @@ import { log } from './log';
 const REQUEST_TIMEOUT_MS = Number(process.env.OPENSEARCH_LIFECYCLE_REQUEST_TIMEOUT_MS ?? 10_000);
 const MAX_ATTEMPTS = 4;
 
+/** The settings of every SDK client of the handlers (OpenSearch, and CloudFormation for the stack status). */
+export const SDK_CLIENT_CONFIG = {
+  maxAttempts: MAX_ATTEMPTS,
+  // Without throwOnRequestTimeout the SDK only warns about a slow answer and keeps waiting.
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+  customUserAgent: 'cdk-opensearch-lifecycle',
+};
+
 let client: OpenSearchClient | undefined;
 
 /** One client per Lambda container, created at the first call. */
 function opensearch(): OpenSearchClient {
-  client ??= new OpenSearchClient({
-    maxAttempts: MAX_ATTEMPTS,
-    // Without throwOnRequestTimeout the SDK only warns about a slow answer and keeps waiting.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
-    customUserAgent: 'cdk-opensearch-lifecycle',
-  });
+  client ??= new OpenSearchClient(SDK_CLIENT_CONFIG);
   return client;
 }
 
@@ -43,7 +46,7 @@ export function failedCall(error: unknown): string | undefined {
 }
 
 /** Makes a call; an error it throws carries the operation and its subject (see `failedCall`). */
-async function call<Output>(operation: string, subject: string, run: () => Promise<Output>): Promise<Output> {
+export async function call<Output>(operation: string, subject: string, run: () => Promise<Output>): Promise<Output> {
   try {
     return await run();
   } catch (error) {

@@ -5,7 +5,7 @@ import {
   packageDissociationPhysicalId,
   parsePackageDissociationProperties,
 } from '../lib/private/contracts/package-dissociation';
-import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, whereAsked } from './lifecycle';
+import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
 import { log } from './log';
 import { dissociatePackages, domainExists, errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
 
@@ -38,36 +38,53 @@ function previousProperties(event: ResourceEvent): PackageDissociationProperties
  * one DissociatePackages call, and waits until each is gone from ListPackagesForDomain. On Update,
  * dissociates only the packages removed from the list; a new domain is a replacement, whose old
  * resource's Delete empties the old domain. Create only checks that the domain exists.
+ *
+ * The packages were associated before this resource, so a rollback never dissociates them: a
+ * Delete sent by a rollback, and an Update sent by one (whose list lacks what the failed update
+ * had added), change nothing and check nothing. Packages a failed update dissociated stay
+ * dissociated: the resource never associates.
  */
 export const packageDissociation: ResourceKind<PackageTask> = {
   resourceType: PACKAGE_DISSOCIATION_TYPE,
+  readsStackStatus: true,
 
   describe: (task) =>
     task.kind === 'check-domain'
       ? `domain ${task.domainName} to exist`
       : `packages ${task.packageIds.join(', ')} to be dissociated from domain ${task.domainName}`,
 
-  plan(event) {
+  plan(event, situation) {
     const props = parsePackageDissociationProperties(event.ResourceProperties);
     const physicalResourceId = packageDissociationPhysicalId(props.domainName, event.StackId, event.LogicalResourceId);
     const { domainName, timeoutSeconds } = props;
     const dissociate = (packageIds: string[]) => ({ kind: 'dissociate' as const, domainName, packageIds, submitted: [] });
+    const leftAlone = (packageIds: string[]) =>
+      rollbackNote(
+        situation,
+        `packages ${packageIds.join(', ')} of domain ${domainName} were associated before this resource and are left as they are`,
+      );
     switch (event.RequestType) {
       case 'Create':
         return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
       case 'Update': {
         const previous = previousProperties(event);
         if (previous?.domainName !== domainName) {
-          return { physicalResourceId, timeoutSeconds, task: { kind: 'check-domain' as const, domainName } };
+          // In a rollback, back to the old domain: nothing to check, and a failed check would
+          // leave the stack stuck in UPDATE_ROLLBACK_FAILED.
+          const task = situation.rollback ? undefined : { kind: 'check-domain' as const, domainName };
+          return { physicalResourceId, timeoutSeconds, task };
         }
         const removed = previous.packageIds.filter((id) => !props.packageIds.includes(id));
-        return {
-          physicalResourceId: event.PhysicalResourceId ?? physicalResourceId,
-          timeoutSeconds,
-          task: removed.length > 0 ? dissociate(removed) : undefined,
-        };
+        const unchanged = event.PhysicalResourceId ?? physicalResourceId;
+        if (removed.length > 0 && situation.rollback) {
+          return { physicalResourceId: unchanged, timeoutSeconds, note: leftAlone(removed) };
+        }
+        return { physicalResourceId: unchanged, timeoutSeconds, task: removed.length > 0 ? dissociate(removed) : undefined };
       }
       case 'Delete':
+        if (situation.rollback) {
+          return { physicalResourceId, timeoutSeconds, note: leftAlone(props.packageIds) };
+        }
         return { physicalResourceId, timeoutSeconds, task: dissociate(props.packageIds) };
     }
   },

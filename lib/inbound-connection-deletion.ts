@@ -50,6 +50,12 @@ export interface InboundConnectionDeletionProps {
  * | Delete | APPROVED, PROVISIONING, ACTIVE | DeleteInboundConnection, then wait until DELETED |
  * | Delete | DELETING, REJECTING | wait, no call |
  * | Delete | DELETED, REJECTED, not found | succeed at once, no call |
+ * | Delete or Update during a rollback | any | no call that changes anything: the connection existed before this resource; its status is reported, and the response's `Note` says why |
+ *
+ * A rollback is a Delete or Update sent while the stack status is ROLLBACK_IN_PROGRESS,
+ * UPDATE_ROLLBACK_IN_PROGRESS or UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS (read with
+ * DescribeStacks). A stack deletion, a successful update that removes the construct, and the old
+ * resource after a successful replacement still end the connection.
  */
 export class InboundConnectionDeletion extends Construct {
   /**
@@ -63,6 +69,7 @@ export class InboundConnectionDeletion extends Construct {
     super(scope, id);
     const resource = connectionResource(
       this,
+      'InboundConnectionDeletion',
       INBOUND_CONNECTION_DELETION_TYPE,
       ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
       props,

@@ -48,7 +48,11 @@ export interface InboundConnectionRejectionProps {
  * | Create | not visible (after 30 s of grace) | fail, naming the id and the account and region asked |
  * | Update, new connectionId | any | as Create, for the new connection (new physical id) |
  * | Update, other changes | any | no call |
+ * | Update during a rollback (back to the old connectionId) | any | no call: this resource rejected the old connection before; its status (or NOT_FOUND) is reported, and the response's `Note` says why |
  * | Delete | any | no call: a rejection cannot be undone |
+ *
+ * A connection that a failed update rejected stays rejected after the rollback: a rejection
+ * cannot be undone.
  */
 export class InboundConnectionRejection extends Construct {
   /**
@@ -62,6 +66,7 @@ export class InboundConnectionRejection extends Construct {
     super(scope, id);
     const resource = connectionResource(
       this,
+      'InboundConnectionRejection',
       INBOUND_CONNECTION_REJECTION_TYPE,
       ['es:DescribeInboundConnections', 'es:RejectInboundConnection'],
       props,

@@ -6,6 +6,7 @@ import { PACKAGE_DISSOCIATION_TYPE } from './private/contracts/package-dissociat
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';
 import { lifecycleResource } from './private/lifecycle-resource';
+import { packageClaims } from './private/overlaps';
 
 /**
  * Properties of a PackageDissociation.
@@ -50,13 +51,24 @@ export interface PackageDissociationProps {
  * | Delete | one DissociatePackages call for every listed package still associated (others are skipped), then wait until each is gone |
  * | Delete, domain gone | succeed at once, no call |
  * | any wait, DISSOCIATION_FAILED | fail with the service's ErrorType and ErrorMessage |
+ * | Delete or Update during a rollback | no call: the packages were associated before this resource; the response's `Note` says why |
+ *
+ * A rollback is a Delete or Update sent while the stack status is ROLLBACK_IN_PROGRESS,
+ * UPDATE_ROLLBACK_IN_PROGRESS or UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS (read with
+ * DescribeStacks): a failed first deployment, or a failed update whose rollback takes packages
+ * it had added out of the list again. A stack deletion, a successful update that removes the
+ * construct or packages from its list, and the old resource after a successful replacement still
+ * dissociate.
  */
 export class PackageDissociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageDissociationProps) {
     super(scope, id);
     LifecycleProvider.of(this).allowPackageActions(props.domain);
     lifecycleResource(this, {
+      constructName: 'PackageDissociation',
       resourceType: PACKAGE_DISSOCIATION_TYPE,
+      claims: packageClaims(props.domain, props.packageIds),
+      readsStackStatus: true,
       timeout: props.timeout,
       domain: props.domain,
       properties: {

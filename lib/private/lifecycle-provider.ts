@@ -65,6 +65,7 @@ export class LifecycleProvider extends Construct {
   private packageStatement?: iam.PolicyStatement;
   private packageStatementSize = 0;
   private readonly packageDomainArns = new Set<string>();
+  private stackStatusReadAllowed = false;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -163,6 +164,21 @@ export class LifecycleProvider extends Construct {
       this.role.addToPrincipalPolicy(this.connectionStatement);
     }
     this.connectionStatement.addActions(...actions.filter((action) => !this.connectionStatement!.actions.includes(action)));
+  }
+
+  /**
+   * Allows the handlers to read the status of this provider's own stack, which kinds that adopt
+   * what existed before them need to tell a rollback from a real removal. The provider is one per
+   * stack, so the grant names that one stack: its id, the ARN the handlers ask DescribeStacks for.
+   */
+  public allowStackStatusRead(): void {
+    if (this.stackStatusReadAllowed) {
+      return;
+    }
+    this.stackStatusReadAllowed = true;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(this).stackId] }),
+    );
   }
 
   /** Allows the package actions on this domain only. */

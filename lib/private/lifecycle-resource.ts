@@ -3,23 +3,43 @@ import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './construct-props';
 import { PropertyKey } from './contracts/properties';
+import { checkDomainPlacement, warnOnEndpointName } from './domain-checks';
 import { ConnectionAction, LifecycleProvider } from './lifecycle-provider';
+import { Claim, connectionClaim, registerClaims } from './overlaps';
 
 export interface LifecycleResourceOptions {
+  /** The construct's class name, for messages. */
+  readonly constructName: string;
   readonly resourceType: string;
   /** Template properties besides TimeoutSeconds, already checked. */
   readonly properties: Record<string, unknown>;
   readonly timeout?: Duration;
   readonly domain?: IDomain;
+  /**
+   * True when the kind's handler reads the stack status (`readsStackStatus` in lambda/): the
+   * provider's role may then call DescribeStacks on the stack.
+   */
+  readonly readsStackStatus: boolean;
+  /** What the construct acts on, for the overlap warning (see overlaps.ts). */
+  readonly claims: Claim[];
 }
 
 /**
  * The custom resource at the heart of every construct (its `Resource` child): served by the
  * stack's one provider, carrying its timeout both to the handler and to CloudFormation, and
- * depending on the domain when it is in the same stack.
+ * depending on the domain when it is in the same stack. The domain is checked first (its account
+ * and region, a name taken from an endpoint), and what the construct acts on is registered.
  */
 export function lifecycleResource(scope: Construct, options: LifecycleResourceOptions): CustomResource {
+  if (options.domain) {
+    checkDomainPlacement(scope, options.constructName, options.domain);
+    warnOnEndpointName(scope, options.domain);
+  }
+  registerClaims(scope, options.claims);
   const timeoutSeconds = timeoutSecondsProperty(options.timeout);
+  if (options.readsStackStatus) {
+    LifecycleProvider.of(scope).allowStackStatusRead();
+  }
   const resource = new CustomResource(scope, 'Resource', {
     serviceToken: LifecycleProvider.of(scope).serviceToken,
     resourceType: options.resourceType,
@@ -40,13 +60,18 @@ export interface ConnectionResourceProps {
 /** The custom resource of an inbound connection construct, with the connection actions it needs. */
 export function connectionResource(
   scope: Construct,
+  constructName: string,
   resourceType: string,
   actions: ConnectionAction[],
   props: ConnectionResourceProps,
 ): CustomResource {
   LifecycleProvider.of(scope).allowConnectionActions(actions);
   return lifecycleResource(scope, {
+    constructName,
     resourceType,
+    claims: connectionClaim(props.connectionId),
+    // Both connection kinds read it: see lambda/inbound-connection-deletion.ts and -rejection.ts.
+    readsStackStatus: true,
     timeout: props.timeout,
     domain: props.domain,
     properties: {

@@ -14,6 +14,11 @@ import { Construct } from 'constructs';
 import type { SeedConnection, Timing, World } from '../../emulator';
 import { LocalDeployment, type LocalDeploymentOptions, type StackEvent } from '../../tools/local-deploy';
 
+// A hang guard, not a pace: the runner's clock is discrete-event, so outcomes do not depend on how
+// fast the machine is, but every simulated poll costs two process starts of real time, and a
+// loaded 2-core machine makes a long wait take minutes.
+jest.setTimeout(300_000);
+
 export const ENV = { account: '111111111111', region: 'us-east-1' };
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
 

@@ -43,6 +43,8 @@ function selfTestStack(
   attribute = 'Echo',
   // By default longer than the ServiceTimeout below, so that CloudFormation's own timeout comes first.
   totalTimeout = Duration.hours(1),
+  // Every poll costs two process starts of real time: as few as the test needs.
+  queryInterval = Duration.seconds(10),
 ) {
   return synth(stackName, (stack: Stack) => {
     const fn = (id: string, handler: string) =>
@@ -50,13 +52,13 @@ function selfTestStack(
     const provider = new cr.Provider(stack, 'Provider', {
       onEventHandler: fn('OnEvent', 'index.onEvent'),
       isCompleteHandler: fn('IsComplete', 'index.isComplete'),
-      queryInterval: Duration.seconds(10),
+      queryInterval,
       totalTimeout,
     });
     const resource = new CustomResource(stack, 'Subject', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SelfTest',
-      // Virtual time: at 150x, 10 minutes are 4 real seconds, plenty for the rollback Delete.
+      // Virtual time (discrete-event): 10 minutes cost only the real time of the polls in them.
       serviceTimeout: Duration.minutes(10),
       properties: { Mode: mode, ...extra },
     });
@@ -91,8 +93,8 @@ describe('local deploy runner self-tests', () => {
   afterAll(() => runner?.run.stop());
 
   /** Deploys, expects CREATE_FAILED with the reason, and a rollback Delete of the resource. */
-  async function expectCreateFailure(stackName: string, mode: Mode, attribute?: string, totalTimeout?: Duration) {
-    const stack = selfTestStack(stackName, mode, {}, attribute, totalTimeout);
+  async function expectCreateFailure(stackName: string, mode: Mode, attribute?: string, totalTimeout?: Duration, queryInterval?: Duration) {
+    const stack = selfTestStack(stackName, mode, {}, attribute, totalTimeout, queryInterval);
     const { run } = runner;
     const result = await run.deploy(stack.cdkOut, stackName);
     expect(result).toMatchObject({ ok: false, failed: [stack.ids.subject], status: 'ROLLBACK_COMPLETE' });
@@ -197,7 +199,8 @@ describe('local deploy runner self-tests', () => {
 
   // Last: its waiter keeps polling in the background until the runner stops, as on AWS.
   test('no answer within ServiceTimeout: CloudFormation gives up, and deletes under an invented id', async () => {
-    const { reason, rollbackDelete } = await expectCreateFailure('SelfTestNever', 'never');
+    // Polls every 2 minutes: 5 of them before the ServiceTimeout (10 minutes), not 60.
+    const { reason, rollbackDelete } = await expectCreateFailure('SelfTestNever', 'never', undefined, undefined, Duration.minutes(2));
     expect(reason).toMatch(
       /^CloudFormation did not receive a response from your Custom Resource\. Please check your logs for requestId \[[0-9a-f-]{36}\]\./,
     );

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { OpenSearchEmulator } from '../../emulator';
+import { CloudFormationService } from '../../tools/local-deploy/cloudformation-service';
 import { PACKAGES, STACK_ID } from './harness';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js');
@@ -24,6 +25,11 @@ describe('the handler bundle', () => {
     fs.copyFileSync(BUNDLE, alone);
     const emulator = await OpenSearchEmulator.start({
       world: { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }] },
+    });
+    // The Delete reads the stack's status: a stack deletion, so the packages are dissociated.
+    const cloudformation = await CloudFormationService.start({
+      describe: (name) =>
+        name === STACK_ID ? { stackId: STACK_ID, stackName: 'HandlerTest', stackStatus: 'DELETE_IN_PROGRESS', creationTime: 0 } : undefined,
     });
     try {
       const event = {
@@ -52,6 +58,7 @@ describe('the handler bundle', () => {
           AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
           AWS_SECRET_ACCESS_KEY: 'secret',
           AWS_ENDPOINT_URL_OPENSEARCH: emulator.endpoint,
+          AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.endpoint,
           NODE_NO_WARNINGS: '1',
         },
       });
@@ -63,7 +70,8 @@ describe('the handler bundle', () => {
       expect(emulator.packages('search-products')).toEqual([]);
       expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['DissociatePackages']);
     } finally {
-      await emulator.stop();
+      await Promise.all([emulator.stop(), cloudformation.stop()]);
+      fs.rmSync(path.dirname(alone), { recursive: true, force: true });
     }
   });
 });

@@ -1,11 +1,15 @@
 /**
  * Drives the handlers the way the Provider framework does: onEvent once, then isComplete (with
  * onEvent's answer merged into the event) until it says complete, against the emulator over HTTP.
+ *
+ * The emulator runs on a virtual clock that only `run` moves, by one poll interval between polls
+ * (never real time): how many polls a transition takes is the same on any machine.
  */
 import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
 import { Handover, IsCompleteEvent, ResourceEvent } from '../../lambda/lifecycle';
 import { OpenSearchEmulator, SeedConnection, Timing, World } from '../../emulator';
+import { CloudFormationCall, CloudFormationFault, CloudFormationService } from '../../tools/local-deploy/cloudformation-service';
 
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
@@ -16,21 +20,60 @@ export const REJECTION = 'Custom::OpenSearchInboundConnectionRejection';
 export const DELETION = 'Custom::OpenSearchInboundConnectionDeletion';
 export const PACKAGES = 'Custom::OpenSearchPackageDissociation';
 
-/** Starts one emulator for a test file and points the handlers' SDK client at it. */
-export function useEmulator(): { emulator: () => OpenSearchEmulator } {
+/** A stack status in which nothing is rolled back: what the stand-in answers unless a test says otherwise. */
+export const NOT_ROLLING_BACK = 'UPDATE_IN_PROGRESS';
+
+/** The handlers' stack, as the CloudFormation stand-in describes it. */
+export interface StackStandIn {
+  /** What DescribeStacks answers for STACK_ID. */
+  status: string;
+  /** Called for each request; a fault it returns is the answer instead. */
+  fault?: (request: number) => CloudFormationFault | undefined;
+  /** Every request, with its answer. */
+  readonly calls: readonly CloudFormationCall[];
+}
+
+/** The emulator's clock: starts at the real time (so the SDK sees no clock skew) and moves only by `run`'s polls. */
+let virtualNow = Date.now();
+
+/** Virtual ms between two isComplete calls of `run`, unless the test sets its own. */
+export const POLL_INTERVAL_MS = 10;
+
+/**
+ * Starts one emulator (on the virtual clock) and one CloudFormation stand-in (DescribeStacks of STACK_ID) for a test file
+ * and points the handlers' SDK clients at them. Before each test the stack is back to
+ * NOT_ROLLING_BACK, with no fault and no calls.
+ */
+export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () => StackStandIn } {
   let emulator: OpenSearchEmulator | undefined;
+  let cloudformation: CloudFormationService | undefined;
+  const stack: StackStandIn & { calls: CloudFormationCall[] } = { status: NOT_ROLLING_BACK, calls: [] };
   beforeAll(async () => {
-    emulator = await OpenSearchEmulator.start();
+    emulator = await OpenSearchEmulator.start({ clock: () => virtualNow });
+    cloudformation = await CloudFormationService.start({
+      describe: (name) =>
+        name === STACK_ID ? { stackId: STACK_ID, stackName: 'HandlerTest', stackStatus: stack.status, creationTime: 0 } : undefined,
+      onRequest: () => stack.fault?.(stack.calls.length + 1),
+    });
+    stack.calls = cloudformation.calls;
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+    process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudformation.endpoint;
+  });
+  beforeEach(() => {
+    stack.status = NOT_ROLLING_BACK;
+    stack.fault = undefined;
+    stack.calls.length = 0;
   });
   afterAll(async () => {
     await emulator?.stop();
+    await cloudformation?.stop();
   });
   return {
     emulator: () => {
       if (!emulator) throw new Error('emulator not started');
       return emulator;
     },
+    stack: () => stack,
   };
 }
 
@@ -91,7 +134,7 @@ export interface Outcome {
  */
 export async function run(
   request: ResourceEvent,
-  options: { maxPolls?: number; pollDelayMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
+  options: { maxPolls?: number; pollIntervalMs?: number; beforePoll?: (event: IsCompleteEvent, poll: number) => IsCompleteEvent } = {},
 ): Promise<Outcome> {
   const handover = await onEvent(request);
   const maxPolls = options.maxPolls ?? 50;
@@ -105,9 +148,24 @@ export async function run(
       return { handover, polls: poll, physicalResourceId, data: { ...handover.Data, ...result.Data } };
     }
     expect(result.Data).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, options.pollDelayMs ?? 10));
+    virtualNow += options.pollIntervalMs ?? POLL_INTERVAL_MS;
   }
   throw new Error(`not complete after ${maxPolls} polls`);
+}
+
+/**
+ * A `beforePoll` that releases the emulator's transitions (seeded with a long timing) at the given
+ * poll, so that a test sees its resource wait without racing the real clock.
+ */
+export function releasedAtPoll(
+  emulator: OpenSearchEmulator,
+  poll: number,
+  timing: Timing,
+): (event: IsCompleteEvent, n: number) => IsCompleteEvent {
+  return (e, n) => {
+    if (n === poll) emulator.setTiming(timing);
+    return e;
+  };
 }
 
 /** Moves the event's wait start and deadline back, as if `ms` had passed since onEvent. */

@@ -1,4 +1,4 @@
-import { CREATE_FAILED_MARKER, DELETION, aged, connection, event, mutations, run, seed, useEmulator } from './harness';
+import { CREATE_FAILED_MARKER, DELETION, aged, connection, event, mutations, releasedAtPoll, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (id: string) => `opensearch-inbound-connection-deletion:${id}`;
@@ -109,10 +109,10 @@ describe('InboundConnectionDeletion handler', () => {
       seed(
         emulator(),
         { connections: [connection('cc-active-0001', status), connection('cc-active-0002', 'ACTIVE')] },
-        { deleteMs: 30, acceptMs: Infinity },
+        { deleteMs: 60_000, acceptMs: Infinity },
       );
-      const outcome = await run(deleteEvent('cc-active-0001'));
-      expect(outcome.polls).toBeGreaterThan(0);
+      const outcome = await run(deleteEvent('cc-active-0001'), { beforePoll: releasedAtPoll(emulator(), 1, { deleteMs: 0 }) });
+      expect(outcome.polls).toBe(1);
       expect(mutations(emulator())).toEqual(['DeleteInboundConnection cc-active-0001']);
       expect(emulator().connection('cc-active-0001')?.status).toBe('DELETED');
       expect(emulator().connection('cc-active-0002')?.status).toBe('ACTIVE');

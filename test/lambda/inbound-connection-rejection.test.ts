@@ -1,5 +1,5 @@
 import { onEvent } from '../../lambda';
-import { CREATE_FAILED_MARKER, REJECTION, aged, connection, event, mutations, run, seed, useEmulator } from './harness';
+import { CREATE_FAILED_MARKER, REJECTION, aged, connection, event, mutations, releasedAtPoll, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (id: string) => `opensearch-inbound-connection-rejection:${id}`;
@@ -16,14 +16,16 @@ describe('InboundConnectionRejection handler', () => {
       seed(
         emulator(),
         { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE'), connection('cc-other-0001', 'PENDING_ACCEPTANCE')] },
-        { rejectMs: 40 },
+        { rejectMs: 60_000 },
       );
-      const outcome = await run(event(REJECTION, 'Create', props('cc-pending-0001')));
+      const outcome = await run(event(REJECTION, 'Create', props('cc-pending-0001')), {
+        beforePoll: releasedAtPoll(emulator(), 1, { rejectMs: 0 }),
+      });
       // While it waits, the framework holds the CREATE_FAILED marker; the real id comes when done.
       expect(outcome.handover.PhysicalResourceId).toBe(CREATE_FAILED_MARKER);
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('cc-pending-0001'));
       expect(outcome.data).toEqual({ ConnectionStatus: 'REJECTED' });
-      expect(outcome.polls).toBeGreaterThan(0);
+      expect(outcome.polls).toBe(1);
       expect(mutations(emulator())).toEqual(['RejectInboundConnection cc-pending-0001']);
       expect(emulator().connection('cc-pending-0001')?.status).toBe('REJECTED');
       expect(emulator().connection('cc-other-0001')?.status).toBe('PENDING_ACCEPTANCE');

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { SeedDomain } from '../../emulator';
-import { CREATE_FAILED_MARKER, PACKAGES, STACK_ID, aged, event, mutations, run, seed, useEmulator } from './harness';
+import { CREATE_FAILED_MARKER, PACKAGES, STACK_ID, aged, event, mutations, releasedAtPoll, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (domain: string, logicalId = 'Resource') =>
@@ -51,15 +51,16 @@ describe('PackageDissociation handler', () => {
 
   describe('Update', () => {
     test('packages removed from the list: exactly those are dissociated, in one call, and waited for', async () => {
-      seed(emulator(), { domains: [products(['F1', 'F2', 'F3', 'pkg-0a1b', 'F9'])] }, { dissociateMs: 30 });
+      seed(emulator(), { domains: [products(['F1', 'F2', 'F3', 'pkg-0a1b', 'F9'])] }, { dissociateMs: 60_000 });
       const outcome = await run(
         event(PACKAGES, 'Update', props('search-products', ['F1', 'F3']), {
           physicalResourceId: PHYSICAL_ID('search-products'),
           oldProperties: props('search-products', ['F1', 'F2', 'F3', 'pkg-0a1b']),
         }),
+        { beforePoll: releasedAtPoll(emulator(), 1, { dissociateMs: 0 }) },
       );
       expect(outcome.physicalResourceId).toBe(PHYSICAL_ID('search-products'));
-      expect(outcome.polls).toBeGreaterThan(0);
+      expect(outcome.polls).toBe(1);
       expect(mutations(emulator())).toEqual(['DissociatePackages search-products [F2, pkg-0a1b]']);
       expect(remaining()).toEqual(['F1 ACTIVE', 'F3 ACTIVE', 'F9 ACTIVE']);
     });

@@ -1,21 +1,25 @@
 import { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
+import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
 import { handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
 
 const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
 const arnOf = (name: string) => `arn:aws:es:us-east-1:111111111111:domain/${name}`;
+/** The stack status read (rollback detection): DescribeStacks on the stack's own id, nothing wider. */
+const STACK_STATUS_READ = { Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } };
 
 describe('handler permissions', () => {
-  test('InboundConnectionRejection alone: describe and reject on *, nothing else', () => {
+  test('InboundConnectionRejection alone: describe and reject on *, its stack status, nothing else', () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
       { Effect: 'Allow', Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection'], Resource: '*' },
+      STACK_STATUS_READ,
     ]);
   });
 
-  test('InboundConnectionDeletion alone: describe, reject and delete on *, nothing else', () => {
+  test('InboundConnectionDeletion alone: describe, reject and delete on *, its stack status, nothing else', () => {
     const stack = newStack();
     new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
@@ -24,10 +28,11 @@ describe('handler permissions', () => {
         Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
         Resource: '*',
       },
+      STACK_STATUS_READ,
     ]);
   });
 
-  test('PackageDissociation alone: package actions on the named domains only, once each', () => {
+  test('PackageDissociation alone: package actions on the named domains only, once each; its stack status once', () => {
     const stack = newStack();
     const products = importedDomain(stack, 'search-products');
     new PackageDissociation(stack, 'A', { domain: products, packageIds: ['F1'] });
@@ -35,6 +40,7 @@ describe('handler permissions', () => {
     new PackageDissociation(stack, 'C', { domain: importedDomain(stack, 'search-logs'), packageIds: ['F3'] });
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
       { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: [arnOf('search-products'), arnOf('search-logs')] },
+      STACK_STATUS_READ,
     ]);
   });
 
@@ -45,6 +51,7 @@ describe('handler permissions', () => {
     const domainId = stack.getLogicalId(domain.node.defaultChild as CfnElement);
     expect(handlerStatements(Template.fromStack(stack))).toEqual([
       { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: { 'Fn::GetAtt': [domainId, 'Arn'] } },
+      STACK_STATUS_READ,
     ]);
   });
 
@@ -60,6 +67,7 @@ describe('handler permissions', () => {
         Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
         Resource: '*',
       },
+      STACK_STATUS_READ,
       { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: arnOf('search-products') },
     ]);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
@@ -76,6 +84,7 @@ describe('handler permissions', () => {
         Statement: [
           { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
           { Effect: 'Allow', Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection'], Resource: '*' },
+          STACK_STATUS_READ,
         ],
       },
     });
@@ -84,5 +93,15 @@ describe('handler permissions', () => {
     );
     expect(handlerRoles).toHaveLength(1);
     expect(handlerRoles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the stack status read is granted only when asked for, and names the stack of the provider', () => {
+    const without = newStack('Without');
+    LifecycleProvider.of(without);
+    expect(handlerStatements(Template.fromStack(without))).toEqual([]);
+    const stack = newStack('With');
+    LifecycleProvider.of(stack).allowStackStatusRead();
+    LifecycleProvider.of(stack).allowStackStatusRead();
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([STACK_STATUS_READ]);
   });
 });

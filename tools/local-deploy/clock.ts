@@ -1,68 +1,133 @@
 /**
- * The runner's virtual clock: `now = T0 + (Date.now() - R0) * factor`.
+ * The runner's virtual clock, in discrete-event time: virtual time never follows real time.
  *
- * One formula everywhere: the emulator reads it as its clock, handler child processes get the
- * same T0/R0/factor through LOCAL_DEPLOY_VIRTUAL_CLOCK and a `--require` preload that replaces
- * Date (preload/virtual-clock.cjs), and the runner divides every wait it models (Step Functions
- * retry intervals, CloudFormation's ServiceTimeout, Lambda's async retry delays) by the factor.
- * A 30-minute deadline computed by a handler with Date.now() thus passes in 30 min / factor.
+ *  - While anything is in flight (a Lambda invocation's process, a request at a stand-in server),
+ *    the clock is held and virtual time stands still, however long that takes in real time.
+ *  - When everything waits (nothing held), the clock jumps to the earliest pending timer
+ *    (`sleep`: a Step Functions retry interval, CloudFormation's ServiceTimeout, Lambda's async
+ *    retry delay) and fires it; timers due at the same virtual time fire in the order they were set.
+ *
+ * So a run gives the same virtual timeline on a fast machine and on a loaded one: a slow process
+ * start costs real time, never virtual minutes. Handler child processes see the same time: each
+ * gets the virtual now at its start through LOCAL_DEPLOY_VIRTUAL_CLOCK and a `--require` preload
+ * that replaces Date (preload/virtual-clock.cjs); since time stands still while a child runs, that
+ * value stays exact for the child's whole life.
+ *
+ * Real timers are used only to let a step that is already under way start its next piece of work
+ * (a few `setImmediate` turns) before the clock jumps; nothing here keeps the process alive.
  */
 import { setMaxListeners } from 'events';
 import * as path from 'path';
 
-/** The environment variable the clock preload reads: "T0,R0,factor". */
+/** The environment variable the clock preload reads: the virtual epoch ms at the child's start. */
 export const VIRTUAL_CLOCK_ENV = 'LOCAL_DEPLOY_VIRTUAL_CLOCK';
 
-/** The preload that makes a child process's Date follow this clock. */
+/** The preload that makes a child process's Date show this clock's time. */
 export const VIRTUAL_CLOCK_PRELOAD = path.join(__dirname, 'preload', 'virtual-clock.cjs');
 
-export class VirtualClock {
-  /** Virtual epoch milliseconds at the start. */
-  readonly t0: number;
-  /** Real epoch milliseconds at the start. */
-  readonly r0: number;
+/**
+ * Event-loop turns the runner must stay idle before the clock jumps: promise chains and due I/O
+ * callbacks of a step that just ended (e.g. a waiter deciding to invoke again) run first.
+ */
+const QUIET_TURNS = 3;
 
-  constructor(readonly factor = 1) {
-    if (!(factor > 0) || !Number.isFinite(factor)) {
-      throw new Error(`timeCompression must be a positive number; got ${factor}`);
-    }
-    this.r0 = Date.now();
-    this.t0 = this.r0;
+interface Timer {
+  readonly at: number;
+  readonly seq: number;
+  readonly fire: () => void;
+}
+
+export class VirtualClock {
+  private current: number;
+  private holds = 0;
+  private readonly timers: Timer[] = [];
+  private nextSeq = 0;
+  private advanceScheduled = false;
+
+  /** `start`: virtual epoch ms at the start (default: the real time now). */
+  constructor(start: number = Date.now()) {
+    this.current = start;
   }
 
   /** Virtual epoch milliseconds. */
   now(): number {
-    return Math.floor(this.t0 + (Date.now() - this.r0) * this.factor);
+    return this.current;
   }
 
-  /** Real milliseconds that a virtual duration takes. */
-  realMs(virtualMs: number): number {
-    return virtualMs / this.factor;
+  /** How many holds are open (in-flight invocations and requests). */
+  get inFlight(): number {
+    return this.holds;
   }
 
-  /** Sleeps a virtual duration; resolves early (without error) when the signal aborts. */
+  /** How many timers wait for their virtual time. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /**
+   * Holds virtual time still until the returned function is called. Calling it again does nothing,
+   * so it can be wired to several "it ended" events at once.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.scheduleAdvance();
+    };
+  }
+
+  /**
+   * Resolves when the clock reaches now + virtualMs; resolves early (without error) when the
+   * signal aborts, and its timer is dropped.
+   */
   sleep(virtualMs: number, signal?: AbortSignal): Promise<void> {
-    return sleepReal(this.realMs(virtualMs), signal);
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const finish = () => {
+        const index = this.timers.indexOf(timer);
+        if (index >= 0) this.timers.splice(index, 1);
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
+      const timer: Timer = { at: this.current + Math.max(0, virtualMs), seq: this.nextSeq++, fire: finish };
+      // Sorted by due time, then by order set: equal due times fire first-set first.
+      let index = this.timers.length;
+      while (index > 0 && this.timers[index - 1].at > timer.at) index--;
+      this.timers.splice(index, 0, timer);
+      signal?.addEventListener('abort', finish, { once: true });
+      this.scheduleAdvance();
+    });
   }
 
-  /** The value of VIRTUAL_CLOCK_ENV for child processes. */
+  /** The value of VIRTUAL_CLOCK_ENV for a child process started now. */
   envValue(): string {
-    return `${this.t0},${this.r0},${this.factor}`;
+    return String(this.current);
   }
-}
 
-/** setTimeout as a promise that an AbortSignal cuts short. */
-export function sleepReal(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  private scheduleAdvance(): void {
+    if (this.advanceScheduled || this.holds > 0 || this.timers.length === 0) return;
+    this.advanceScheduled = true;
+    const check = (turnsLeft: number) => {
+      if (this.holds > 0 || this.timers.length === 0) {
+        // New work started (its release schedules again), or nothing is left to wait for.
+        this.advanceScheduled = false;
+        return;
+      }
+      if (turnsLeft > 0) {
+        setImmediate(() => check(turnsLeft - 1));
+        return;
+      }
+      this.advanceScheduled = false;
+      const due = this.timers[0].at;
+      this.current = Math.max(this.current, due);
+      for (const timer of this.timers.filter((candidate) => candidate.at <= this.current)) timer.fire();
+      this.scheduleAdvance();
+    };
+    setImmediate(() => check(QUIET_TURNS - 1));
+  }
 }
 
 /** "2m 10s", "45s", "1h 3m": for progress lines. */

@@ -13,13 +13,14 @@
  * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
  * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
  * talks to; service-proxy.ts is the emulator as the handlers reach it (call attribution, crash
- * injection); clock.ts compresses time;
+ * injection); clock.ts keeps virtual time (discrete-event);
  * event-log.ts prints; world-diff.ts compares emulator snapshots.
  */
 import * as os from 'os';
 import * as path from 'path';
 import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
+import { type CloudFormationCall, type CloudFormationFault, CloudFormationService, type StackDescription } from './cloudformation-service';
 import { CloudFormationEngine } from './engine';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
 import { EventLog } from './event-log';
@@ -32,6 +33,7 @@ export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEven
 export type { InvocationRecord } from './lambda-service';
 export type { ExecutionRecord } from './sfn-service';
 export type { CrashRecord, CrashRule, CrashableOperation, ServiceCall } from './service-proxy';
+export type { CloudFormationCall, CloudFormationFault, StackDescription } from './cloudformation-service';
 export { diffWorld, describeWorld } from './world-diff';
 
 export interface LocalDeploymentOptions {
@@ -39,7 +41,12 @@ export interface LocalDeploymentOptions {
   readonly world?: World;
   /** How long the emulator's transitions take, in virtual ms. */
   readonly timing?: Timing;
-  /** Virtual seconds per real second. Default 1. */
+  /**
+   * No longer used: the runner's clock is discrete-event (virtual time stands still while
+   * anything is in flight and jumps to the next timer when everything waits, see clock.ts), so
+   * a run takes as little real time as its processes need. Accepted so that callers keep working.
+   * @deprecated
+   */
   readonly timeCompression?: number;
   /** Where event lines go. Default: process.stdout. */
   readonly log?: (line: string) => void;
@@ -72,7 +79,15 @@ export interface LocalDeploymentOptions {
    * forwarded to the emulator: a test can inject a fault for exactly that call.
    */
   readonly onServiceRequest?: (call: ServiceCall) => void;
+  /**
+   * Called with every request a library handler sends to the CloudFormation stand-in (its
+   * DescribeStacks); a fault it returns is the answer, e.g. `{ httpStatus: 400, code:
+   * 'Throttling', message: 'Rate exceeded' }`.
+   */
+  readonly onCloudFormationRequest?: (action: string, stackName: string | undefined) => CloudFormationFault | undefined;
 }
+
+const STACK_TYPE = 'AWS::CloudFormation::Stack';
 
 /** The node_modules the framework's `require('@aws-sdk/client-lambda')` resolves from (NODE_PATH). */
 function nodeModulesDir(): string {
@@ -81,21 +96,39 @@ function nodeModulesDir(): string {
 }
 
 export class LocalDeployment {
+  /**
+   * Starts the emulator and every stand-in server. When a step fails, whatever was already
+   * started is stopped before the error is thrown: a failed start leaves nothing listening.
+   */
   static async start(options: LocalDeploymentOptions = {}): Promise<LocalDeployment> {
-    const clock = new VirtualClock(options.timeCompression ?? 1);
+    const clock = new VirtualClock();
     const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
-    const endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
-    const run = new LocalDeployment(clock, emulator, endpoint, options);
-    run.proxy = await ServiceProxy.start({
-      clock,
-      lambda: run.lambda,
-      upstream: emulator.endpoint,
-      crash: options.crash,
-      onServiceRequest: options.onServiceRequest,
-    });
-    await run.lambda.start();
-    await run.sfn.start();
-    return run;
+    let endpoint: ResponseEndpoint | undefined;
+    let run: LocalDeployment | undefined;
+    try {
+      endpoint = await ResponseEndpoint.start({ avoidPort443: options.avoidPort443 });
+      run = new LocalDeployment(clock, emulator, endpoint, options);
+      const deployment = run;
+      run.cloudformation = await CloudFormationService.start({
+        describe: (stackName) => deployment.describeStack(stackName),
+        onRequest: options.onCloudFormationRequest,
+      });
+      run.proxy = await ServiceProxy.start({
+        clock,
+        lambda: run.lambda,
+        upstream: emulator.endpoint,
+        crash: options.crash,
+        onServiceRequest: options.onServiceRequest,
+      });
+      await run.lambda.start();
+      await run.sfn.start();
+      return run;
+    } catch (error) {
+      // run.stop() closes what was started and skips what was not.
+      if (run) await run.stop();
+      else await Promise.all([endpoint?.stop(), emulator.stop()]);
+      throw error;
+    }
   }
 
   /** Every stack and resource event, in order. */
@@ -114,6 +147,7 @@ export class LocalDeployment {
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
   private proxy!: ServiceProxy;
+  private cloudformation!: CloudFormationService;
   private lastStack?: string;
   private stopped?: Promise<void>;
 
@@ -165,7 +199,11 @@ export class LocalDeployment {
       // The library's handlers reach the emulator through the proxy, under a path of their own.
       invocationEnv: (fn, requestId) =>
         this.lambda.userFunctionRole(fn)
-          ? { ...options.handlerEnvironment, AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId) }
+          ? {
+              ...options.handlerEnvironment,
+              AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId),
+              AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudformation.endpoint,
+            }
           : {},
     });
     this.sfn = new StepFunctionsService(clock, this.lambda);
@@ -218,6 +256,23 @@ export class LocalDeployment {
     return stackName ? this.engine.stack(stackName)?.stackId : undefined;
   }
 
+  /**
+   * What DescribeStacks answers for a stack id or name: its latest stack event, so the status the
+   * stack is in (an id keeps naming a stack after it is deleted; a name, the current stack).
+   */
+  describeStack(stackName: string): StackDescription | undefined {
+    const stackId = stackName.startsWith('arn:') ? stackName : this.engine.stack(stackName)?.stackId;
+    const own = this.events.filter((event) => event.resourceType === STACK_TYPE && event.physicalResourceId === stackId);
+    if (own.length === 0) return undefined;
+    const latest = own[own.length - 1];
+    return { stackId: stackId!, stackName: latest.stackName, stackStatus: latest.status, creationTime: own[0].timestamp };
+  }
+
+  /** Every request the handlers sent to the CloudFormation stand-in (DescribeStacks), with the answer. */
+  get cloudformationCalls(): readonly CloudFormationCall[] {
+    return this.cloudformation.calls;
+  }
+
   /** Every Lambda invocation (framework and handlers), with its child process's output. */
   get invocations(): readonly InvocationRecord[] {
     return this.lambda.invocations;
@@ -258,11 +313,17 @@ export class LocalDeployment {
     this.stopped ??= (async () => {
       this.aborter.abort();
       this.eventLog.dispose();
-      await this.sfn.stop();
-      await this.lambda.stop();
-      await this.proxy?.stop();
-      await this.endpoint.stop();
-      await this.emulator.stop();
+      // Every piece is stopped, even when another one fails to stop.
+      const outcomes = await Promise.allSettled([
+        this.sfn.stop(),
+        this.lambda.stop(),
+        this.proxy?.stop(),
+        this.cloudformation?.stop(),
+        this.endpoint.stop(),
+        this.emulator.stop(),
+      ]);
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
     })();
     return this.stopped;
   }

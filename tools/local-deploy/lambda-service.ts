@@ -220,6 +220,8 @@ export class LambdaService {
         clearTimeout(timer);
         resolve(result(outcome, payload, failed));
       };
+      // Virtual time stands still until the process is gone (see clock.ts).
+      const release = clock.hold();
       child = fork(CHILD_BOOTSTRAP, [], {
         cwd: fn.codeDir,
         env,
@@ -257,10 +259,13 @@ export class LambdaService {
       // sent just before exiting is never mistaken for a crash.
       child.on('close', (code, signal) => {
         if (child) this.children.delete(child);
+        release();
         const status = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
         settle('crashed', runtimeError('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited with error: ${status}`), true);
       });
       child.on('error', (error) => {
+        // A process that could not start has no 'close' to wait for.
+        if (child?.pid === undefined) release();
         settle('crashed', runtimeError('Runtime.ExitError', `RequestId: ${requestId} Error: ${error.message}`), true);
       });
       child.send({
@@ -284,6 +289,7 @@ export class LambdaService {
   // ---------------------------------------------------------------- HTTP face
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.on('close', this.options.clock.hold());
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {

@@ -18,7 +18,7 @@ import * as https from 'https';
 import { closableServer } from './local-server';
 import * as os from 'os';
 import * as path from 'path';
-import { selfSignedCertificate } from './tls';
+import { type SelfSignedCertificate, selfSignedCertificate } from './tls';
 
 export interface ReceivedPut {
   /** The raw body, exactly as PUT. */
@@ -39,12 +39,13 @@ export class ResponseEndpoint {
   static async start(options: { avoidPort443?: boolean } = {}): Promise<ResponseEndpoint> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const host = `127.${randomInt(1, 255)}.${randomInt(1, 255)}.${randomInt(1, 255)}`;
-      const endpoint = new ResponseEndpoint(host);
+      const endpoint = new ResponseEndpoint(host, await selfSignedCertificate(host));
       const outcome = options.avoidPort443 ? 'denied' : await endpoint.listen(443);
       if (outcome === 'ok') return endpoint;
-      if (outcome === 'in-use') continue;
       // Port 443 is not ours to bind here: any free port, reached through the preload.
-      if ((await endpoint.listen(0)) === 'ok') return endpoint;
+      if (outcome === 'denied' && (await endpoint.listen(0)) === 'ok') return endpoint;
+      // Not listening: only its temporary directory to remove.
+      await endpoint.stop();
     }
     throw new Error('Could not bind the ResponseURL endpoint on any loopback address');
   }
@@ -61,9 +62,8 @@ export class ResponseEndpoint {
   private readonly close: () => Promise<void>;
   private readonly tempDir: string;
 
-  private constructor(host: string) {
+  private constructor(host: string, { key, cert }: SelfSignedCertificate) {
     this.host = host;
-    const { key, cert } = selfSignedCertificate(host);
     this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-deploy-tls-'));
     this.caFile = path.join(this.tempDir, 'response-endpoint-ca.pem');
     fs.writeFileSync(this.caFile, cert);

@@ -154,6 +154,7 @@ export class ServiceProxy {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.on('close', this.options.clock.hold());
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => this.forward(req, res, Buffer.concat(chunks)));

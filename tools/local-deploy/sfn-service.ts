@@ -5,7 +5,7 @@
  * stand-in), with `Retry` (ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate,
  * MaxDelaySeconds) and `Catch` (the next state gets `{Error, Cause}`, Cause being the failed
  * function's error payload as a JSON string, as Step Functions passes it), plus Pass, Wait,
- * Succeed and Fail. Waits are virtual: divided by the time-compression factor.
+ * Succeed and Fail. Waits are virtual: timers on the runner's discrete-event clock (clock.ts).
  *
  * StartExecution answers at once; the execution runs in the background.
  */
@@ -235,6 +235,7 @@ export class StepFunctionsService {
   // ---------------------------------------------------------------- HTTP face (awsJson1_0)
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.on('close', this.clock.hold());
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {

@@ -1,22 +1,22 @@
 'use strict';
 /**
  * Loaded with `node --require` into every Lambda child process of the local deploy runner.
- * Makes Date.now() and `new Date()` follow the runner's virtual clock,
- * `now = T0 + (realNow - R0) * factor`, read from LOCAL_DEPLOY_VIRTUAL_CLOCK="T0,R0,factor", so
- * that deadlines a handler computes with Date.now() pass as fast as the emulator's transitions.
- * Timers (setTimeout) keep real time: only the wall clock is compressed.
+ * Makes Date.now() and `new Date()` show the runner's virtual time, read from
+ * LOCAL_DEPLOY_VIRTUAL_CLOCK (virtual epoch ms at the child's start). The runner's clock is
+ * discrete-event: virtual time stands still while any invocation runs, so that value stays exact
+ * for the whole life of the child, on a fast machine and on a loaded one alike.
+ * Timers (setTimeout) keep real time: only the wall clock is virtual.
  *
  * Plain CommonJS on purpose: it runs before anything else in a bare `node`, without tsx.
  */
 const spec = process.env.LOCAL_DEPLOY_VIRTUAL_CLOCK;
 if (spec) {
-  const [t0, r0, factor] = spec.split(',').map(Number);
-  if (![t0, r0, factor].every(Number.isFinite) || !(factor > 0)) {
-    throw new Error(`LOCAL_DEPLOY_VIRTUAL_CLOCK must be "T0,R0,factor"; got ${JSON.stringify(spec)}`);
+  const virtualNow = Number(spec);
+  if (spec.trim() === '' || !Number.isFinite(virtualNow)) {
+    throw new Error(`LOCAL_DEPLOY_VIRTUAL_CLOCK must be virtual epoch milliseconds; got ${JSON.stringify(spec)}`);
   }
   const RealDate = Date;
-  const realNow = RealDate.now.bind(RealDate);
-  const now = () => Math.floor(t0 + (realNow() - r0) * factor);
+  const now = () => virtualNow;
 
   // A function, not a class, so that `Date()` called without `new` still returns a string.
   function VirtualDate(...args) {

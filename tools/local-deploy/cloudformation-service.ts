@@ -1,0 +1,130 @@
+/**
+ * The CloudFormation API as the library's handlers reach it at `AWS_ENDPOINT_URL_CLOUDFORMATION`:
+ * DescribeStacks, in the AWS query protocol the SDK speaks (a form-encoded POST, an XML answer),
+ * answered with the status of the stack the runner is playing. Handler tests use it on its own,
+ * with statuses they set.
+ *
+ * Every other action is answered with CloudFormation's error for an unknown action. A hook may
+ * answer a request with a fault instead (throttling, a server error, access denied).
+ */
+import * as http from 'http';
+import { randomUUID } from 'crypto';
+import { create } from 'xmlbuilder';
+import { closableServer, listenOnLoopback } from './local-server';
+
+const XML_NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+/** What DescribeStacks tells about a stack. */
+export interface StackDescription {
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly stackStatus: string;
+  /** Epoch ms. */
+  readonly creationTime: number;
+}
+
+/** An error answer, as CloudFormation sends it. */
+export interface CloudFormationFault {
+  /** HTTP status: 400 for the caller's errors and throttling, 403 for access denied, 5xx for the service's. */
+  readonly httpStatus: number;
+  /** The error code, e.g. `Throttling`, `AccessDenied`, `InternalFailure`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One request the stand-in received. */
+export interface CloudFormationCall {
+  readonly action: string;
+  /** The StackName parameter (a name or a stack id). */
+  readonly stackName?: string;
+  /** The status answered, or the fault's code. */
+  readonly answer: string;
+}
+
+export interface CloudFormationServiceOptions {
+  /** The stack a StackName (a name or an id) names, as it is now; undefined: CloudFormation does not know it. */
+  readonly describe: (stackName: string) => StackDescription | undefined;
+  /** Called with each request before it is answered; a fault it returns is the answer. */
+  readonly onRequest?: (action: string, stackName: string | undefined) => CloudFormationFault | undefined;
+}
+
+export class CloudFormationService {
+  static async start(options: CloudFormationServiceOptions): Promise<CloudFormationService> {
+    const service = new CloudFormationService(options);
+    service.endpoint = await listenOnLoopback(service.server);
+    return service;
+  }
+
+  /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL_CLOUDFORMATION. */
+  endpoint = '';
+  /** Every request, in order. */
+  readonly calls: CloudFormationCall[] = [];
+
+  private readonly server: http.Server;
+  private readonly close: () => Promise<void>;
+
+  private constructor(private readonly options: CloudFormationServiceOptions) {
+    this.server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => this.answer(Buffer.concat(chunks).toString('utf8'), response));
+    });
+    this.close = closableServer(this.server);
+  }
+
+  stop(): Promise<void> {
+    return this.close();
+  }
+
+  private answer(body: string, response: http.ServerResponse): void {
+    const parameters = new URLSearchParams(body);
+    const action = parameters.get('Action') ?? '';
+    const stackName = parameters.get('StackName') ?? undefined;
+    const fault = this.options.onRequest?.(action, stackName) ?? this.fault(action, stackName);
+    if (fault) {
+      this.calls.push({ action, stackName, answer: fault.code });
+      send(response, fault.httpStatus, errorDocument(fault));
+      return;
+    }
+    const stack = this.options.describe(stackName!)!;
+    this.calls.push({ action, stackName, answer: stack.stackStatus });
+    send(response, 200, describeStacksDocument(stack));
+  }
+
+  /** CloudFormation's own answers to what it cannot serve. */
+  private fault(action: string, stackName: string | undefined): CloudFormationFault | undefined {
+    if (action !== 'DescribeStacks') {
+      return { httpStatus: 400, code: 'InvalidAction', message: `The action ${action} is not valid for this web service.` };
+    }
+    if (stackName === undefined || this.options.describe(stackName) === undefined) {
+      return { httpStatus: 400, code: 'ValidationError', message: `Stack with id ${stackName ?? ''} does not exist` };
+    }
+    return undefined;
+  }
+}
+
+function send(response: http.ServerResponse, status: number, xml: string): void {
+  response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+  response.end(xml);
+}
+
+function describeStacksDocument(stack: StackDescription): string {
+  const document = create('DescribeStacksResponse', { encoding: 'UTF-8' }).att('xmlns', XML_NAMESPACE);
+  const member = document.ele('DescribeStacksResult').ele('Stacks').ele('member');
+  member.ele('StackId', stack.stackId);
+  member.ele('StackName', stack.stackName);
+  member.ele('CreationTime', new Date(stack.creationTime).toISOString());
+  member.ele('StackStatus', stack.stackStatus);
+  document.ele('ResponseMetadata').ele('RequestId', randomUUID());
+  return document.end();
+}
+
+function errorDocument(fault: CloudFormationFault): string {
+  const document = create('ErrorResponse', { encoding: 'UTF-8' }).att('xmlns', XML_NAMESPACE);
+  const error = document.ele('Error');
+  error.ele('Type', fault.httpStatus >= 500 ? 'Receiver' : 'Sender');
+  error.ele('Code', fault.code);
+  error.ele('Message', fault.message);
+  document.ele('RequestId', randomUUID());
+  return document.end();
+}
