@@ -1,6 +1,9 @@
 /** Transpile-only ts-jest: type checking is done once by `npm run typecheck`. */
 module.exports = {
-  testEnvironment: 'node',
+  // The node environment, with a temp directory of each test file's own, removed when it ends.
+  testEnvironment: '<rootDir>/test/private-tmpdir-environment.js',
+  // Not in the shared temp directory: a test run leaves it as it found it.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Prefer sources over the build output that sits beside them.

@@ -1,14 +1,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeNagFindings, NagFinding } from './compat';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
+import {
+  acknowledgeVpcNagFindings,
+  acknowledgeWaiterNagFindings,
+  allowLogsToUseKey,
+  checkProviderOptions,
+  differentOptions,
+  functionPlacement,
+  networkInterfaceStatements,
+  providerLogGroup,
+  waiterLogging,
+  waiterTracing,
+} from './provider-settings';
+import type { OpenSearchLifecycleProviderOptions } from '../opensearch-lifecycle-provider';
 
 /** Where the library's build puts the bundled handler (see the `bundle` script). */
 export const HANDLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
@@ -48,13 +60,43 @@ const DOMAINS_PER_STATEMENT = 20;
  * The one provider per stack behind every construct of this library: two Lambda functions
  * (onEvent and isComplete) sharing one role, wrapped by the aws-cdk-lib Provider framework, which
  * waits through a Step Functions state machine instead of a sleeping Lambda.
+ *
+ * It always sits at the same place under the stack, whether OpenSearchLifecycleProvider.configure
+ * made it or the stack's first construct did, so that its logical ids (and the ServiceToken,
+ * which CloudFormation cannot update) do not change when a deployed stack gets configured.
  */
 export class LifecycleProvider extends Construct {
-  /** Finds the stack's provider, or creates it. */
+  /** Finds the stack's provider, or creates it with default settings. */
   public static of(scope: Construct): LifecycleProvider {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(SINGLETON_ID);
-    return existing instanceof LifecycleProvider ? existing : new LifecycleProvider(stack, SINGLETON_ID);
+    return existing instanceof LifecycleProvider ? existing : new LifecycleProvider(stack, SINGLETON_ID, scope.node.path);
+  }
+
+  /**
+   * Creates the stack's provider with these settings; see OpenSearchLifecycleProvider.configure.
+   * Fails if the provider already exists with default settings or with other settings.
+   */
+  public static configure(scope: Construct, options: OpenSearchLifecycleProviderOptions): LifecycleProvider {
+    checkProviderOptions(options);
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SINGLETON_ID);
+    if (!(existing instanceof LifecycleProvider)) {
+      return new LifecycleProvider(stack, SINGLETON_ID, scope.node.path, options);
+    }
+    const call = `OpenSearchLifecycleProvider.configure at ${scope.node.path}`;
+    if (!existing.options) {
+      throw new Error(
+        `cdk-opensearch-lifecycle: ${call} comes too late: ${existing.createdBy} already created the provider of stack ${stack.stackName} with default settings; configure it before the first construct of this library in the stack`,
+      );
+    }
+    const differences = differentOptions(existing.options, options);
+    if (differences.length > 0) {
+      throw new Error(
+        `cdk-opensearch-lifecycle: ${call} gives other settings (${differences.join(', ')}) than ${existing.createdBy} gave to the provider of stack ${stack.stackName}; configure it once per stack`,
+      );
+    }
+    return existing;
   }
 
   /** The ServiceToken of every custom resource this provider serves. */
@@ -67,18 +109,28 @@ export class LifecycleProvider extends Construct {
   private readonly packageDomainArns = new Set<string>();
   private stackStatusReadAllowed = false;
 
-  private constructor(scope: Construct, id: string) {
+  /**
+   * @param createdBy the path of the construct that created it, for messages
+   * @param options the settings given to configure; undefined when created with default settings
+   */
+  private constructor(
+    scope: Construct,
+    id: string,
+    private readonly createdBy: string,
+    private readonly options?: OpenSearchLifecycleProviderOptions,
+  ) {
     super(scope, id);
     if (!fs.existsSync(path.join(HANDLER_ASSET_DIR, 'index.js'))) {
       throw new Error(
         `cdk-opensearch-lifecycle: the handler bundle is missing at ${HANDLER_ASSET_DIR}; run "npm run build" in the library`,
       );
     }
+    const settings = options ?? {};
+    if (settings.logEncryptionKey) {
+      allowLogsToUseKey(this, settings.logEncryptionKey);
+    }
 
-    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = providerLogGroup(this, 'HandlerLogs', settings);
     this.role = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'cdk-opensearch-lifecycle handlers: OpenSearch connection and package lifecycle',
@@ -90,6 +142,10 @@ export class LifecycleProvider extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
+    const placement = functionPlacement(this, settings);
+    if (placement.vpc) {
+      networkInterfaceStatements(this).forEach((statement) => this.role.addToPrincipalPolicy(statement));
+    }
 
     const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
     const handler = (name: string, entry: string) =>
@@ -104,6 +160,7 @@ export class LifecycleProvider extends Construct {
         // Each invocation makes a few calls; the SDK's own timeouts and retries end well before this.
         timeout: Duration.minutes(2),
         description: `cdk-opensearch-lifecycle ${entry} handler`,
+        ...placement,
       });
 
     const onEventHandler = handler('OnEventHandler', 'onEvent');
@@ -113,9 +170,17 @@ export class LifecycleProvider extends Construct {
       isCompleteHandler,
       queryInterval: QUERY_INTERVAL,
       totalTimeout: PROVIDER_TOTAL_TIMEOUT,
+      logGroup: providerLogGroup(this, 'FrameworkLogs', settings),
+      ...waiterLogging(this, settings, isCompleteHandler),
+      ...placement,
     });
     this.serviceToken = provider.serviceToken;
     this.acknowledgeNagFindings([onEventHandler, isCompleteHandler, ...frameworkFunctions(provider)]);
+    waiterTracing(provider, settings);
+    acknowledgeWaiterNagFindings(provider);
+    if (placement.vpc) {
+      acknowledgeVpcNagFindings(this);
+    }
   }
 
   /**
@@ -130,7 +195,7 @@ export class LifecycleProvider extends Construct {
     };
     acknowledge(
       'IAM5[Resource::*]',
-      'es:RejectInboundConnection, es:DeleteInboundConnection and es:DescribeInboundConnections have no resource type; IAM accepts them only on *.',
+      'es:RejectInboundConnection, es:DeleteInboundConnection and es:DescribeInboundConnections have no resource type, nor have ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC); IAM accepts them only on *.',
     );
     for (const fn of invokedFunctions) {
       const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
@@ -145,11 +210,11 @@ export class LifecycleProvider extends Construct {
     );
     acknowledge(
       'SF1',
-      'The waiter state machine of the Provider framework: its execution input holds the presigned ResponseURL, so it is not logged; every call is logged by the handlers.',
+      'The waiter state machine of the Provider framework logs its errors only, without execution data: its execution input holds the presigned ResponseURL; every call is logged by the handlers.',
     );
     acknowledge(
       'SF2',
-      'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight.',
+      'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight (waiterTracing turns it on where a control requires it).',
     );
     acknowledgeNagFindings(this, findings);
   }

@@ -19,6 +19,14 @@ describe('the handler bundle', () => {
     expect(pinned).toBe('3.1138.0');
   });
 
+  test('carries its own pinned CloudFormation client, for DescribeStacks, and stays under 500 KB', () => {
+    const code = fs.readFileSync(BUNDLE, 'utf8');
+    expect(code.includes('DescribeStacks')).toBe(true);
+    const pinned = JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-cloudformation/package.json'), 'utf8')).version;
+    expect(pinned).toBe('3.1138.0');
+    expect(fs.statSync(BUNDLE).size).toBeLessThan(500 * 1024);
+  });
+
   test('runs alone, away from any node_modules, in a fresh node process against the emulator', async () => {
     // A copy outside the repository: any require of a package the bundle does not carry would fail.
     const alone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'index.js');
@@ -26,7 +34,7 @@ describe('the handler bundle', () => {
     const emulator = await OpenSearchEmulator.start({
       world: { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }] },
     });
-    // The Delete reads the stack's status: a stack deletion, so the packages are dissociated.
+    // The Delete reads the stack status: the stack is being deleted, so the packages go.
     const cloudformation = await CloudFormationService.start({
       describe: (name) =>
         name === STACK_ID ? { stackId: STACK_ID, stackName: 'HandlerTest', stackStatus: 'DELETE_IN_PROGRESS', creationTime: 0 } : undefined,
@@ -69,8 +77,10 @@ describe('the handler bundle', () => {
       });
       expect(emulator.packages('search-products')).toEqual([]);
       expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['DissociatePackages']);
+      expect(cloudformation.calls).toEqual([{ action: 'DescribeStacks', stackName: STACK_ID, answer: 'DELETE_IN_PROGRESS' }]);
     } finally {
-      await Promise.all([emulator.stop(), cloudformation.stop()]);
+      await emulator.stop();
+      await cloudformation.stop();
       fs.rmSync(path.dirname(alone), { recursive: true, force: true });
     }
   });

@@ -78,7 +78,7 @@ describe('handler permissions', () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
     const template = Template.fromStack(stack);
-    const [logGroupId] = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    const [logGroupId] = Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((id) => id.includes('HandlerLogs'));
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [

@@ -3,7 +3,6 @@
  * stack's template, its environment, and where each Lambda function's code is on disk.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
 export interface TemplateResource {
@@ -118,17 +117,15 @@ function readAssetPaths(dir: string, artifacts: Record<string, ManifestArtifact>
   return paths;
 }
 
-let inlineCodeRoot: string | undefined;
-
 /**
  * The directory holding a function's code, as Lambda would unpack it: the staged asset directory
- * for `Code.S3Key` (`<hash>.zip` → `cdk.out/asset.<hash>`), or a temporary directory with
- * `index.js` for inline `Code.ZipFile`.
+ * for `Code.S3Key` (`<hash>.zip` → `cdk.out/asset.<hash>`), or for inline `Code.ZipFile` a
+ * directory with `index.js` inside the cloud assembly (`cdk.out/local-deploy-inline/`), so that it
+ * goes away with the assembly instead of piling up in the temp directory.
  */
 export function codeDirectory(stack: StackArtifact, logicalId: string, code: { S3Key?: unknown; ZipFile?: unknown } | undefined): string {
   if (typeof code?.ZipFile === 'string') {
-    inlineCodeRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), 'local-deploy-inline-'));
-    const dir = path.join(inlineCodeRoot, `${stack.stackName}-${logicalId}`);
+    const dir = path.join(stack.cdkOut, 'local-deploy-inline', `${stack.stackName}-${logicalId}`);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'index.js'), code.ZipFile);
     return dir;

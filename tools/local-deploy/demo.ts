@@ -70,6 +70,7 @@ async function main(): Promise<number> {
   const next = path.join(ROOT, 'cdk.out', 'demo-next');
   console.log('Synthesizing bin/app.ts twice with the CDK CLI (initial, and -c variant=next) ...');
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
+  console.log('Deploying OpenSearchLifecycleExample only: the runner does not model VPCs, which OpenSearchLifecycleGovernedExample uses.');
 
   const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING });
   const seed = run.emulator.snapshot();

@@ -12,7 +12,8 @@
  * Pieces: assembly.ts + intrinsics.ts + stack-model.ts read the template; engine.ts is
  * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
  * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
- * talks to; service-proxy.ts is the emulator as the handlers reach it (call attribution, crash
+ * talks to; cloudformation-service.ts answers the handlers' DescribeStacks with the stack status;
+ * service-proxy.ts is the emulator as the handlers reach it (call attribution, crash
  * injection); clock.ts keeps virtual time (discrete-event);
  * event-log.ts prints; world-diff.ts compares emulator snapshots.
  */

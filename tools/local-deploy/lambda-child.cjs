@@ -6,6 +6,8 @@
  *   1. the parent sends { taskRoot, handler, payload, context } over the IPC channel;
  *   2. `handler` ("framework.onEvent", "index.onEvent") is loaded from taskRoot and called with
  *      the parsed event and a Lambda-like context (async or callback style);
+ *      (just before the call, { handlerCalled: true } tells the parent to start the timeout, which
+ *      Lambda counts from the call, not from the process start);
  *   3. the result goes back as { ok: true, payload: <JSON text> }, a failure as
  *      { ok: false, error: { errorType, errorMessage, trace } }, the runtime's own error shape
  *      (trace = err.stack split into lines).
@@ -78,6 +80,7 @@ process.once('message', async (message) => {
       getRemainingTimeInMillis: () => Math.max(0, info.timeoutMs - Number((process.hrtime.bigint() - realStart) / 1000000n)),
     };
     const event = payload === '' ? {} : JSON.parse(payload);
+    process.send({ handlerCalled: true });
     const value = await callHandler(fn, event, context);
     reply = { ok: true, payload: JSON.stringify(value === undefined ? null : value) };
   } catch (error) {

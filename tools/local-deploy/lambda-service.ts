@@ -16,8 +16,18 @@ import type { FunctionSpec } from './stack-model';
 
 const CHILD_BOOTSTRAP = path.join(__dirname, 'lambda-child.cjs');
 
-/** Lambda's timeout is honoured in real seconds, capped so that a hung handler cannot stall a run. */
+/**
+ * Lambda's timeout is honoured in real seconds (an invocation takes no virtual time: see clock.ts),
+ * counted from the call of the handler as Lambda counts it, not from the process start, and capped
+ * so that a hung handler cannot stall a run for long.
+ */
 export const MAX_LOCAL_TIMEOUT_SECONDS = 60;
+
+/**
+ * Real seconds a process may take to start and load its handler before it counts as hung (Lambda's
+ * own init limit is 10 s; a process start on a loaded machine takes far longer than a warm sandbox).
+ */
+export const LOCAL_INIT_LIMIT_SECONDS = 60;
 
 /** Delays before Lambda retries a failed asynchronous invocation (two retries), virtual ms. */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
@@ -243,15 +253,21 @@ export class LambdaService {
       };
       collect(child.stdout);
       collect(child.stderr);
-      const timer = setTimeout(() => {
+      const timeOut = (what: string) => {
         child?.kill('SIGKILL');
-        settle(
-          'timeout',
-          runtimeError('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`),
-          true,
-        );
-      }, timeoutSeconds * 1000);
-      child.on('message', (message: { ok: boolean; payload?: string; error?: unknown }) => {
+        settle('timeout', runtimeError('Sandbox.Timedout', `RequestId: ${requestId} Error: ${what}`), true);
+      };
+      let timer = setTimeout(
+        () => timeOut(`Init timed out after ${LOCAL_INIT_LIMIT_SECONDS.toFixed(2)} seconds`),
+        LOCAL_INIT_LIMIT_SECONDS * 1000,
+      );
+      child.on('message', (message: { handlerCalled?: boolean; ok?: boolean; payload?: string; error?: unknown }) => {
+        if (message.handlerCalled) {
+          // Loaded: from here on, the function's own timeout.
+          clearTimeout(timer);
+          timer = setTimeout(() => timeOut(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), timeoutSeconds * 1000);
+          return;
+        }
         if (message.ok) settle('success', message.payload ?? 'null', false);
         else settle('error', JSON.stringify(message.error), true);
       });

@@ -64,9 +64,13 @@ describe('rollback never ends what existed before the deployment', () => {
   /** The stack status the runner's DescribeStacks answered at each stack event. */
   const described: string[] = [];
   let watched = '';
+  /** How many of the next DescribeStacks requests the stand-in answers with a server error. */
+  let failingStatusReads = 0;
 
   beforeAll(async () => {
     runner = await startFaultRunner(WORLD, { rejectMs: 10_000, deleteMs: 20_000, dissociateMs: 20_000 }, 150, {
+      onCloudFormationRequest: () =>
+        failingStatusReads-- > 0 ? { httpStatus: 500, code: 'InternalFailure', message: 'We encountered an internal error.' } : undefined,
       onEvent: (event: StackEvent) => {
         if (event.resourceType === 'AWS::CloudFormation::Stack' && event.stackName === watched) {
           described.push(runner.run.describeStack(event.stackName)?.stackStatus ?? 'unknown');
@@ -106,6 +110,36 @@ describe('rollback never ends what existed before the deployment', () => {
     expect(notes(run, responses).sort()).toEqual([
       `${stack.ids.deletion} Delete: stack is rolling back (ROLLBACK_IN_PROGRESS): inbound connection cc-prod-0000001 was there before this resource and is left as it is`,
       `${stack.ids.packages} Delete: stack is rolling back (ROLLBACK_IN_PROGRESS): packages F111111111, F222222222 of domain ${DOMAIN} were associated before this resource and are left as they are`,
+    ]);
+    expect(acceptedMutations(run)).toEqual([]);
+    expect(expectInvariants(runner, before)).toEqual([]);
+  });
+
+  test('a rollback during which DescribeStacks fails for a while: the status is read again at the next poll, nothing is ended', async () => {
+    const STACK = 'RollbackStatusFaultE2E';
+    watched = STACK;
+    const stack = synth(STACK, (scope: Stack) => {
+      const logs = importedDomain(scope, DESTINATION);
+      const deletion = new InboundConnectionDeletion(scope, 'Deletion', { connectionId: 'cc-prod-0000004', domain: logs });
+      return { deletion, failing: failingAfter(scope, logs, [deletion]) };
+    });
+    const { run } = runner;
+    const calls = run.cloudformationCalls.length;
+    const responses = run.responses.length;
+    // More than the SDK's 4 attempts in onEvent: the first isComplete poll reads it.
+    failingStatusReads = 5;
+
+    const result = await run.deploy(stack.cdkOut, STACK);
+
+    expect(result).toMatchObject({ ok: false, failed: [stack.ids.failing], status: 'ROLLBACK_COMPLETE' });
+    expect(run.cloudformationCalls.slice(calls).map((call) => call.answer)).toEqual([
+      ...Array(5).fill('InternalFailure'),
+      'ROLLBACK_IN_PROGRESS',
+    ]);
+    const deletes = run.invocations.filter((invocation) => JSON.parse(invocation.payload).StackId?.includes(`:stack/${STACK}/`));
+    expect(deletes.filter((invocation) => invocation.handler === 'index.isComplete').length).toBeGreaterThan(0);
+    expect(notes(run, responses)).toEqual([
+      `${stack.ids.deletion} Delete: stack is rolling back (ROLLBACK_IN_PROGRESS): inbound connection cc-prod-0000004 was there before this resource and is left as it is`,
     ]);
     expect(acceptedMutations(run)).toEqual([]);
     expect(expectInvariants(runner, before)).toEqual([]);

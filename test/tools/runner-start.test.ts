@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import { OpenSearchEmulator } from '../../emulator';
 import { LocalDeployment } from '../../tools/local-deploy';
+import { CloudFormationService } from '../../tools/local-deploy/cloudformation-service';
 import { LambdaService } from '../../tools/local-deploy/lambda-service';
 import { ResponseEndpoint } from '../../tools/local-deploy/response-endpoint';
 import { ServiceProxy } from '../../tools/local-deploy/service-proxy';
@@ -48,6 +49,13 @@ function watchStarts(failAt: string) {
     files.push(endpoint.caFile);
     return endpoint;
   });
+  const cloudformationStart = CloudFormationService.start.bind(CloudFormationService);
+  jest.spyOn(CloudFormationService, 'start').mockImplementation(async (options) => {
+    if (failAt === 'CloudFormationService') throw boom();
+    const service = await cloudformationStart(options);
+    listening.push({ name: 'CloudFormationService', ...toObject(hostPort(service.endpoint)) });
+    return service;
+  });
   const proxyStart = ServiceProxy.start.bind(ServiceProxy);
   jest.spyOn(ServiceProxy, 'start').mockImplementation(async (options) => {
     if (failAt === 'ServiceProxy') throw boom();
@@ -79,9 +87,10 @@ afterEach(() => jest.restoreAllMocks());
 describe('a runner start that fails part-way', () => {
   test.each([
     ['ResponseEndpoint', ['emulator']],
-    ['ServiceProxy', ['emulator', 'ResponseEndpoint']],
-    ['LambdaService', ['emulator', 'ResponseEndpoint', 'ServiceProxy']],
-    ['StepFunctionsService', ['emulator', 'ResponseEndpoint', 'ServiceProxy', 'LambdaService']],
+    ['CloudFormationService', ['emulator', 'ResponseEndpoint']],
+    ['ServiceProxy', ['emulator', 'ResponseEndpoint', 'CloudFormationService']],
+    ['LambdaService', ['emulator', 'ResponseEndpoint', 'CloudFormationService', 'ServiceProxy']],
+    ['StepFunctionsService', ['emulator', 'ResponseEndpoint', 'CloudFormationService', 'ServiceProxy', 'LambdaService']],
   ])('at %s: rejects, and closes every server started before it', async (failAt, startedBefore) => {
     const { listening, files } = watchStarts(failAt);
     await expect(LocalDeployment.start()).rejects.toThrow(`${failAt} could not start (injected)`);
@@ -93,7 +102,7 @@ describe('a runner start that fails part-way', () => {
   test('a start that succeeds is stopped the same way', async () => {
     const { listening, files } = watchStarts('nothing');
     const run = await LocalDeployment.start();
-    expect(listening).toHaveLength(5);
+    expect(listening).toHaveLength(6);
     for (const server of listening) expect([server.name, await refused(server.host, server.port)]).toEqual([server.name, false]);
     await run.stop();
     for (const server of listening) expect([server.name, await refused(server.host, server.port)]).toEqual([server.name, true]);
