@@ -98,8 +98,15 @@ export class OpenSearchLifecycleExampleStack extends Stack {
     });
 
     new CfnOutput(this, 'SynonymsPackageVersion', { value: synonyms.packageVersion });
-    new CfnOutput(this, 'RejectedConnectionStatus', { value: rejection.connectionStatus });
-    new CfnOutput(this, 'DeletedConnectionStatus', { value: deletion.connectionStatus });
+    // Named for when the status was read: the deletion happens only when its resource is deleted.
+    new CfnOutput(this, 'RejectedConnectionStatusAfterRejection', {
+      value: rejection.connectionStatus,
+      description: 'Status of the rejected connection once the rejection finished (REJECTED)',
+    });
+    new CfnOutput(this, 'ConnectionToDeleteStatusBeforeDeletion', {
+      value: deletion.connectionStatus,
+      description: 'Status of the connection to delete, read at create or update; it is deleted when this resource is deleted',
+    });
     new CfnOutput(this, 'AcceptedConnectionId', { value: acceptance.connectionId });
   }
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { acknowledgeNagFindings, NagFinding } from './compat';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
 import {
   acknowledgeVpcNagFindings,
@@ -214,11 +215,14 @@ export class LifecycleProvider extends Construct {
    * reason, finding by finding, so that any other finding still shows.
    */
   private acknowledgeNagFindings(invokedFunctions: lambda.IFunction[]): void {
-    const acknowledge = (id: string, reason: string) =>
-      Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
+    const findings: NagFinding[] = [];
+    const acknowledge = (id: string, reason: string) => {
+      const [, rule, appliesTo] = /^([^[]+)(?:\[(.*)\])?$/.exec(id)!;
+      findings.push({ rule: `AwsSolutions-${rule}`, appliesTo, reason });
+    };
     acknowledge(
       'IAM5[Resource::*]',
-      'The cross-cluster connection actions other than es:CreateOutboundConnection (describe, accept, reject and delete, inbound and outbound) have no resource type, nor have ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC); IAM accepts them only on *.',
+      'The cross-cluster connection actions other than es:CreateOutboundConnection (describe, accept, reject and delete, inbound and outbound), the package actions (create, update, delete, describe, version history, domains for package), and ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC) have no resource type; IAM accepts them only on *.',
     );
     for (const fn of invokedFunctions) {
       const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
@@ -239,6 +243,7 @@ export class LifecycleProvider extends Construct {
       'SF2',
       'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight (waiterTracing turns it on where a control requires it).',
     );
+    acknowledgeNagFindings(this, findings);
   }
 
   /**
@@ -309,11 +314,6 @@ export class LifecycleProvider extends Construct {
     }
     this.packageManagementStatement = new iam.PolicyStatement({ actions: PACKAGE_MANAGEMENT_ACTIONS, resources: ['*'] });
     this.role.addToPrincipalPolicy(this.packageManagementStatement);
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'es:CreatePackage, es:UpdatePackage, es:DeletePackage, es:DescribePackages, es:GetPackageVersionHistory and es:ListDomainsForPackage have no resource type; IAM accepts them only on *.',
-    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import type { OpenSearchLifecycleProviderOptions } from '../opensearch-lifecycle-provider';
+import { acknowledgeNagFindings } from './compat';
 
 /**
  * How the provider's settings turn into its resources: where its functions run, where they and
@@ -170,9 +171,13 @@ export function waiterLogging(
   };
 }
 
-/** Acknowledges one finding of a validation plugin on this scope and below, with its reason. */
+/**
+ * Acknowledges one cdk-nag finding (`AwsSolutions::<rule>[<finding>]`) on this scope and below,
+ * with its reason, in the way the installed aws-cdk-lib supports (see compat.ts).
+ */
 function acknowledge(scope: IConstruct, id: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id, reason });
+  const [, rule, appliesTo] = /^AwsSolutions::([^[]+)(?:\[(.*)\])?$/.exec(id)!;
+  acknowledgeNagFindings(scope as Construct, [{ rule, appliesTo, reason }]);
 }
 
 /**

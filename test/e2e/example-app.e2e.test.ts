@@ -79,8 +79,8 @@ describe('example app, deployed, updated and destroyed locally', () => {
 
       expect(result).toMatchObject({ ok: true, failed: [], status: 'CREATE_COMPLETE' });
       expect(result.outputs).toEqual({
-        RejectedConnectionStatus: 'REJECTED',
-        DeletedConnectionStatus: 'ACTIVE',
+        RejectedConnectionStatusAfterRejection: 'REJECTED',
+        ConnectionToDeleteStatusBeforeDeletion: 'ACTIVE',
         AcceptedConnectionId: 'cc-out-000001',
         SynonymsPackageVersion: 'v1',
       });

@@ -40,7 +40,31 @@ export function pythonTranslation(tablet: Tablet): string {
   const snippet = Object.values(tablet.snippets).find((candidate) => candidate.translations.$?.source.trim() === source.trim());
   if (!snippet) throw new Error("rosetta did not extract the README's ```ts nofixture block");
   if (!snippet.didCompile) throw new Error("the README's ```ts nofixture block does not compile");
-  return snippet.translations.python.source.trimEnd() + '\n';
+  return mergeImports(snippet.translations.python.source).trimEnd() + '\n';
+}
+
+/**
+ * Rosetta imports a struct it builds implicitly (`Environment` for `env: {...}`) on a line of its
+ * own, so `aws_cdk` is imported twice: the imports of each module are merged into its first line.
+ */
+export function mergeImports(python: string): string {
+  const names = new Map<string, string[]>();
+  const importLine = /^from (\S+) import (.+)$/;
+  for (const line of python.split('\n')) {
+    const match = importLine.exec(line);
+    if (match) names.set(match[1], [...new Set([...(names.get(match[1]) ?? []), ...match[2].split(', ')])]);
+  }
+  const written = new Set<string>();
+  return python
+    .split('\n')
+    .flatMap((line) => {
+      const module = importLine.exec(line)?.[1];
+      if (module === undefined) return [line];
+      if (written.has(module)) return [];
+      written.add(module);
+      return [`from ${module} import ${names.get(module)!.sort().join(', ')}`];
+    })
+    .join('\n');
 }
 
 export function readmePython(): string | undefined {

@@ -188,7 +188,7 @@ async function main(): Promise<number> {
       EXPECTED_PACKAGES.source,
     );
     await phase(
-      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; ships the synonyms dictionary)`,
+      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary)`,
       [[STACK, () => run.deploy(initial, STACK)]],
       EXPECTED.initial,
       EXPECTED_PACKAGES.initial,
@@ -203,7 +203,7 @@ async function main(): Promise<number> {
       EXPECTED_PACKAGES.next,
     );
     await phase(
-      '4/4  destroy both: Delete (the acceptance ends the connection; the source then finds it DELETED)',
+      '4/4  destroy both: Delete (cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted; a rejection cannot be undone; the source then finds its connection DELETED)',
       [
         [STACK, () => run.destroy(STACK)],
         [SOURCE_STACK, () => run.destroy(SOURCE_STACK)],

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The construct and handler tests (test/lib, test/lambda) against both ends of the supported
+# aws-cdk-lib range: the floor (peerDependencies' minimum) and the newest 2.x release in the range.
+# Each end runs in a temporary copy of the working tree with a clean install from the lock file,
+# then `npm install aws-cdk-lib@<end> --no-save`; the copy is removed however the script ends.
+# At each end the library itself is compiled (jsii's tsconfig, lib/ only) against that release.
+#
+# Two suites test features of aws-cdk-lib newer than the floor, not ours, and are left out there:
+# test/lib/cdk-nag.test.ts (cdk-nag 3 needs aws-cdk-lib >= 2.257.0; older apps use cdk-nag 2,
+# whose metadata form test/lib/compat.test.ts covers) and test/lib/template-validation.test.ts
+# (the CloudFormation validator built into aws-cdk-lib; cfn-lint checks the templates instead).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+floor=$(node -p 'require("./package.json").peerDependencies["aws-cdk-lib"].replace(/^\^/, "")')
+range=$(node -p 'require("./package.json").peerDependencies["aws-cdk-lib"]')
+newest=$(npm view "aws-cdk-lib@$range" version --json 2>/dev/null |
+  node -e 'const v=[].concat(JSON.parse(require("fs").readFileSync(0,"utf8"))); v.sort((a,b)=>{const x=a.split(".").map(Number),y=b.split(".").map(Number);return x[0]-y[0]||x[1]-y[1]||x[2]-y[2]}); console.log(v.at(-1))')
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cdk-range.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+run_end() {
+  local label=$1 version=$2; shift 2
+  local copy="$work/$label" started=$SECONDS
+  mkdir -p "$copy"
+  # The working tree as git sees it (tracked and new files, nothing ignored): no build output.
+  git ls-files -z --cached --others --exclude-standard |
+    tar --null --ignore-failed-read -cf - -T - 2>/dev/null | tar -xf - -C "$copy"
+  (
+    cd "$copy"
+    npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+    npm install --no-save --no-audit --no-fund --prefer-offline --loglevel=error --legacy-peer-deps "aws-cdk-lib@$version"
+    installed=$(node -p 'require("aws-cdk-lib/package.json").version')
+    [ "$installed" = "$version" ] || { echo "cdk-range: wanted aws-cdk-lib $version, got $installed"; exit 1; }
+    npx tsc -p tsconfig.json --noEmit
+    npm run bundle --silent
+    npx jest --ci --silent test/lib test/lambda "$@"
+  )
+  echo "cdk-range: aws-cdk-lib $version ($label) passed in $((SECONDS - started)) s"
+}
+
+run_end oldest "$floor" --testPathIgnorePatterns 'test/lib/(cdk-nag|template-validation)\.test\.ts'
+run_end newest "$newest"
+echo "cdk-range: aws-cdk-lib $range proven at both ends ($floor and $newest)"
