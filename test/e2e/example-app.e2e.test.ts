@@ -93,8 +93,8 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(mutatingCalls(run).sort()).toEqual([
         'AcceptInboundConnection cc-out-000001',
         `AssociatePackages search-products [${SYNONYMS_ID}]`,
-        'CreatePackage product-synonyms',
         'CreateOutboundConnection ',
+        'CreatePackage product-synonyms',
         'RejectInboundConnection cc-pending-0001',
       ]);
       // The package's source is the dictionary file of the repository, published from cdk.out.

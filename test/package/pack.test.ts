@@ -115,14 +115,31 @@ describe('the packed .jsii assembly', () => {
     expect(locations.filter((filename) => !filename?.startsWith('lib/'))).toEqual([]);
   });
 
-  test('exposes the three constructs and their props, and nothing from lib/private', () => {
+  test('exposes the seven constructs, the provider settings and their types, and nothing from lib/private', () => {
     expect(Object.keys(assembly().types).sort()).toEqual([
+      'cdk-opensearch-lifecycle.AssociatedPackage',
+      'cdk-opensearch-lifecycle.AssociatedPackageOptions',
+      'cdk-opensearch-lifecycle.ConnectionMode',
+      'cdk-opensearch-lifecycle.InboundConnectionAcceptance',
+      'cdk-opensearch-lifecycle.InboundConnectionAcceptanceProps',
       'cdk-opensearch-lifecycle.InboundConnectionDeletion',
       'cdk-opensearch-lifecycle.InboundConnectionDeletionProps',
       'cdk-opensearch-lifecycle.InboundConnectionRejection',
       'cdk-opensearch-lifecycle.InboundConnectionRejectionProps',
+      'cdk-opensearch-lifecycle.OpenSearchLifecycleProvider',
+      'cdk-opensearch-lifecycle.OpenSearchLifecycleProviderOptions',
+      'cdk-opensearch-lifecycle.OutboundConnection',
+      'cdk-opensearch-lifecycle.OutboundConnectionProps',
+      'cdk-opensearch-lifecycle.OutboundConnectionWaitFor',
+      'cdk-opensearch-lifecycle.Package',
+      'cdk-opensearch-lifecycle.PackageAssociation',
+      'cdk-opensearch-lifecycle.PackageAssociationProps',
       'cdk-opensearch-lifecycle.PackageDissociation',
       'cdk-opensearch-lifecycle.PackageDissociationProps',
+      'cdk-opensearch-lifecycle.PackageProps',
+      'cdk-opensearch-lifecycle.PackageSource',
+      'cdk-opensearch-lifecycle.PackageSourceConfig',
+      'cdk-opensearch-lifecycle.PackageType',
     ]);
   });
 
