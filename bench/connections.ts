@@ -12,6 +12,7 @@ import { outboundConnectionPhysicalId } from '../lib/private/contracts/outbound-
 import { inboundConnectionAcceptancePhysicalId } from '../lib/private/contracts/inbound-connection-acceptance';
 import { QUERY_INTERVAL_MS, ResourceEvent, STACK_ID, loadHandler, quietly } from './api-calls';
 import { measureTemplate, withTempDir } from './footprint';
+import { answerStackStatus } from './stack-status';
 import { int, round } from './stats';
 import { Row } from './table';
 
@@ -78,6 +79,8 @@ async function callsOf(
   });
   const previous = process.env.AWS_ENDPOINT_URL_OPENSEARCH;
   process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+  // The connection kinds read the stack status on Delete and Update: a stack that is not rolling back.
+  const stopStackStatus = await answerStackStatus(STACK_ID);
   try {
     await setUp?.(emulator);
     emulator.clearRequests();
@@ -95,7 +98,7 @@ async function callsOf(
   } finally {
     if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_OPENSEARCH;
     else process.env.AWS_ENDPOINT_URL_OPENSEARCH = previous;
-    await emulator.stop();
+    await Promise.all([stopStackStatus(), emulator.stop()]);
   }
 }
 
