@@ -20,6 +20,10 @@ class PrivateTmpdirEnvironment extends TestEnvironment {
     this.sharedTmpdir = process.env.TMPDIR;
     this.ownTmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-test-file-'));
     process.env.TMPDIR = this.ownTmpdir;
+    // The test sandbox has its own copy of the environment, which child processes started with
+    // `env: { ...process.env }` inherit: it must name the same folder (tsx, for one, keeps its
+    // cache in TMPDIR).
+    this.global.process.env.TMPDIR = this.ownTmpdir;
   }
 
   async teardown() {
