@@ -188,6 +188,8 @@ export interface PackageView {
   status: DomainPackageStatus;
   /** The version the domain runs, for packages made with CreatePackage. */
   packageVersion?: string;
+  /** The prerequisites the association was made with (AssociatePackages' PrerequisitePackageIDList). */
+  prerequisitePackageIds?: string[];
   errorType?: string;
   errorMessage?: string;
 }

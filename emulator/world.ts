@@ -169,6 +169,11 @@ function resolveRef(ref: DomainRef): ResolvedRef {
   };
 }
 
+/** The same package ids, in any order; no list and an empty list are the same. */
+function sameIds(a: string[] | undefined, b: string[] | undefined): boolean {
+  return [...(a ?? [])].sort().join(',') === [...(b ?? [])].sort().join(',');
+}
+
 function defaultPackageType(packageId: string): PackageType {
   return packageId.startsWith('F') ? 'TXT-DICTIONARY' : 'ZIP-PLUGIN';
 }
@@ -451,6 +456,7 @@ export class WorldState {
       packageId: p.packageId,
       status: p.status,
       ...(p.version !== undefined ? { packageVersion: p.version } : {}),
+      ...(p.prerequisites !== undefined ? { prerequisitePackageIds: [...p.prerequisites] } : {}),
       ...(p.errorType !== undefined ? { errorType: p.errorType } : {}),
       ...(p.errorMessage !== undefined ? { errorMessage: p.errorMessage } : {}),
     }));
@@ -790,7 +796,9 @@ export class WorldState {
       // A failed association may be retried, and a package with a newer version may be associated
       // again to move the domain to it; anything else already on the domain is "done".
       const newerVersion = managed?.availableVersion !== undefined && existing?.version !== managed.availableVersion;
-      if (existing && existing.status !== 'ASSOCIATION_FAILED' && !(existing.status === 'ACTIVE' && newerVersion)) {
+      // So may an association with other prerequisites, so that the domain gets the new ones.
+      const otherPrerequisites = !sameIds(existing?.prerequisites, requested.get(id)?.prerequisites);
+      if (existing && existing.status !== 'ASSOCIATION_FAILED' && !(existing.status === 'ACTIVE' && (newerVersion || otherPrerequisites))) {
         throw conflict('Package is already in desired state');
       }
     }

@@ -16,7 +16,8 @@ import { DissociationTask, advanceDissociation, describeDissociation, dissociati
 /**
  * Bring the domain to the listed packages: first dissociate `dissociation`'s packages (the
  * shared step of PackageDissociation), then associate every listed package that is not ACTIVE on
- * the domain at the listed version, in one AssociatePackages call, and wait until all are.
+ * the domain at the listed version with the listed prerequisites, in one AssociatePackages call,
+ * and wait until all are.
  */
 interface AssociationTask {
   readonly kind: 'associate';
@@ -32,9 +33,17 @@ interface AssociationTask {
 
 type Task = AssociationTask | DissociationTask;
 
+/** The same package ids, in any order; no list and an empty list are the same. */
+const sameIds = (a: readonly string[] | undefined, b: readonly string[]) => [...(a ?? [])].sort().join(',') === [...b].sort().join(',');
+
+/**
+ * ACTIVE on the domain as listed: at the listed version, and with the listed prerequisites (an
+ * association made with other prerequisites is made again, so the domain gets the new ones).
+ */
 const isActiveAt = (association: DomainPackageDetails | undefined, entry: AssociatedPackageEntry) =>
   association?.DomainPackageStatus === 'ACTIVE' &&
-  (entry.packageVersion === undefined || association.PackageVersion === undefined || association.PackageVersion === entry.packageVersion);
+  (entry.packageVersion === undefined || association.PackageVersion === undefined || association.PackageVersion === entry.packageVersion) &&
+  sameIds(association.PrerequisitePackageIDList, entry.prerequisitePackageIds);
 
 /**
  * PackageAssociation: associates the listed packages with a domain and keeps the domain on the

@@ -113,7 +113,7 @@ export interface PackageAssociationProps {
  * |---|---|
  * | Create | one AssociatePackages call for every listed package not already ACTIVE on the domain, then wait until all are ACTIVE |
  * | Create, ASSOCIATION_FAILED | dissociate what this Create associated, then fail with the service's ErrorType and ErrorMessage |
- * | Update, packages added or with a new version | one AssociatePackages call for them, then wait until ACTIVE on the new version |
+ * | Update, packages added, with a new version or with other prerequisites | one AssociatePackages call for them, then wait until ACTIVE on the new version |
  * | Update, packages removed | one DissociatePackages call for them (before any association), then wait until they are gone |
  * | Update, domain busy (blue/green in progress, ConflictException) | wait it out within the timeout |
  * | Update, new domain | a replacement; CloudFormation then deletes the old resource, which dissociates from the old domain |

@@ -133,6 +133,44 @@ describe('package catalog', () => {
     expect(association).toMatchObject({ DomainPackageStatus: 'ACTIVE', PackageVersion: 'v2' });
   });
 
+  test('association records its prerequisites; other prerequisites re-associate, the same ones in any order are "already in desired state"', async () => {
+    const plugin = await create('plugin', { PackageType: 'ZIP-PLUGIN', EngineVersion: 'OpenSearch_2.17' });
+    const stems = await create('stems');
+    const dictionary = await create();
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: plugin }, { PackageID: stems }] }));
+    await client.send(
+      new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: dictionary, PrerequisitePackageIDList: [plugin] }] }),
+    );
+    const entry = async () =>
+      (await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }))).DomainPackageDetailsList!.find(
+        (p) => p.PackageID === dictionary,
+      );
+    expect(await entry()).toMatchObject({ DomainPackageStatus: 'ACTIVE', PrerequisitePackageIDList: [plugin] });
+    await expect(
+      client.send(
+        new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: dictionary, PrerequisitePackageIDList: [plugin] }] }),
+      ),
+    ).rejects.toThrow('Package is already in desired state');
+    await client.send(
+      new AssociatePackagesCommand({
+        DomainName: DOMAIN,
+        PackageList: [{ PackageID: dictionary, PrerequisitePackageIDList: [plugin, stems] }],
+      }),
+    );
+    expect(await entry()).toMatchObject({ DomainPackageStatus: 'ACTIVE', PrerequisitePackageIDList: [plugin, stems] });
+    expect(emulator.packages(DOMAIN)?.find((p) => p.packageId === dictionary)?.prerequisitePackageIds).toEqual([plugin, stems]);
+    await expect(
+      client.send(
+        new AssociatePackagesCommand({
+          DomainName: DOMAIN,
+          PackageList: [{ PackageID: dictionary, PrerequisitePackageIDList: [stems, plugin] }],
+        }),
+      ),
+    ).rejects.toThrow('Package is already in desired state');
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: dictionary }] }));
+    expect((await entry())?.PrerequisitePackageIDList).toBeUndefined();
+  });
+
   test('a package not yet available cannot be associated', async () => {
     emulator.setPackageTiming({ copyMs: Infinity });
     const id = await create();

@@ -34,6 +34,8 @@ beforeAll(() => {
 });
 afterAll(() => client.destroy());
 
+/** The same package ids, in any order; no list and an empty list are the same. */
+const sameIds = (a: string[] | undefined, b: string[] | undefined) => [...(a ?? [])].sort().join(',') === [...(b ?? [])].sort().join(',');
 const available = (id: string) => emulator().managedPackage(id)!.availableVersion!;
 const onDomain = () => new Map((emulator().packages(DOMAIN) ?? []).map((p) => [p.packageId, p]));
 
@@ -53,7 +55,7 @@ async function bump(ids: string[]): Promise<void> {
   }
 }
 
-test('across versions and prerequisites: the domain runs exactly the list at the newest versions, with one call per kind of change', async () => {
+test('across versions and prerequisites: the domain runs exactly the list at the newest versions with the listed prerequisites, with one call per kind of change', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(listVersion, { minLength: 1, maxLength: 4 }), fc.subarray(UNIVERSE), async (versions, activeBefore) => {
       seed(emulator(), { domains: [{ domainName: DOMAIN, packages: [{ packageId: BYSTANDER }] }] });
@@ -96,11 +98,13 @@ test('across versions and prerequisites: the domain runs exactly the list at the
         const dissociated = calls.filter((r) => r.operation === 'DissociatePackages');
         expect(associated.length).toBeLessThanOrEqual(1);
         expect(dissociated.length).toBeLessThanOrEqual(1);
-        // Associated: exactly the listed packages not ACTIVE at their version before, with their prerequisites.
+        // Associated: exactly the listed packages not ACTIVE at their version with their prerequisites
+        // before (a change of prerequisites alone is associated again), with their prerequisites.
         const stale = next.filter(
           (e) =>
             before.get(e.PackageId as string)?.packageVersion !== e.PackageVersion ||
-            before.get(e.PackageId as string)?.status !== 'ACTIVE',
+            before.get(e.PackageId as string)?.status !== 'ACTIVE' ||
+            !sameIds(before.get(e.PackageId as string)?.prerequisitePackageIds, e.PrerequisitePackageIds as string[] | undefined),
         );
         const expected = stale.map((e) => ({
           PackageID: e.PackageId,
@@ -121,6 +125,9 @@ test('across versions and prerequisites: the domain runs exactly the list at the
         const after = onDomain();
         for (const e of next) {
           expect(after.get(e.PackageId as string)?.status).toBe('ACTIVE');
+          expect(sameIds(after.get(e.PackageId as string)?.prerequisitePackageIds, e.PrerequisitePackageIds as string[] | undefined)).toBe(
+            true,
+          );
           if (!packagesWithoutVersion.includes(e)) expect(after.get(e.PackageId as string)?.packageVersion).toBe(e.PackageVersion);
         }
         for (const id of removed) expect(after.has(id as string)).toBe(false);

@@ -241,6 +241,56 @@ describe('PackageAssociation handler', () => {
       expect(domainVersion(id)).toBe('v2');
     });
 
+    test('only the prerequisites change: the package is associated again with the new ones; nothing else is touched', async () => {
+      world([{ packageId: 'F9' }]);
+      const old = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4'] }];
+      await run(create(old));
+      emulator().clearRequests();
+      const next = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4', 'F3'] }];
+      await run(update(next, old));
+      expect(
+        emulator()
+          .mutatingRequests()
+          .map((r) => [r.operation, r.body]),
+      ).toEqual([
+        ['AssociatePackages', { DomainName: DOMAIN, PackageList: [{ PackageID: 'F1', PrerequisitePackageIDList: ['F4', 'F3'] }] }],
+      ]);
+      expect(emulator().packages(DOMAIN)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ packageId: 'F1', status: 'ACTIVE', prerequisitePackageIds: ['F4', 'F3'] }),
+          { packageId: 'F9', status: 'ACTIVE' },
+        ]),
+      );
+
+      // Prerequisites dropped: associated again without any.
+      emulator().clearRequests();
+      const without = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1' }];
+      await run(update(without, next));
+      expect(
+        emulator()
+          .mutatingRequests()
+          .map((r) => r.body),
+      ).toEqual([{ DomainName: DOMAIN, PackageList: [{ PackageID: 'F1' }] }]);
+      expect(
+        emulator()
+          .packages(DOMAIN)
+          ?.find((p) => p.packageId === 'F1'),
+      ).toEqual({
+        packageId: 'F1',
+        status: 'ACTIVE',
+        packageVersion: 'v1',
+      });
+    });
+
+    test('the same prerequisites in another order: no call', async () => {
+      world();
+      const old = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4', 'F3'] }];
+      await run(create(old));
+      emulator().clearRequests();
+      await run(update([{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F3', 'F4'] }], old));
+      expect(mutations(emulator())).toEqual([]);
+    });
+
     test('a new domain: a replacement that associates on the new domain', async () => {
       world([], [{ domainName: 'search-next' }]);
       await run(create([{ PackageId: 'F1' }]));
