@@ -9,6 +9,7 @@ import {
 import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
 import { log } from './log';
 import { previousProperties } from './previous-properties';
+import { forwardUpdateStartedAt } from './cloudformation';
 import { errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
 import { associatePackages } from './package-api';
 import { DissociationTask, advanceDissociation, describeDissociation, dissociationTask } from './package-dissociation';
@@ -29,6 +30,14 @@ interface AssociationTask {
    * domain when onEvent looked (filled in by onEvent, handed over to isComplete).
    */
   readonly create?: { readonly physicalResourceId: string; readonly adopted: string[] };
+  /**
+   * A rollback Update only: the packages the failed update added to the list that were not adopted
+   * at Create. Each is dissociated only if that update associated it (see `settleRollback`);
+   * `adoptedAtCreate` are the removed packages the physical id says were adopted, for the Note.
+   */
+  readonly rollbackCheck?: { readonly packageIds: string[]; readonly adoptedAtCreate: string[] };
+  /** What a settled rollback Update leaves as it is, returned as the Note once done. */
+  readonly note?: string;
 }
 
 type Task = AssociationTask | DissociationTask;
@@ -86,17 +95,24 @@ export const packageAssociation: ResourceKind<Task> = {
           return createPlan();
         }
         const listed = new Set(packages.map((p) => p.packageId));
-        let removed = previous.packages.map((p) => p.packageId).filter((id) => !listed.has(id));
-        let note: string | undefined;
-        if (situation.rollback) {
-          const kept = removed.filter((id) => adopted?.includes(id));
-          removed = removed.filter((id) => !adopted?.includes(id));
-          if (kept.length > 0) {
-            note = rollbackNote(situation, `packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`);
-            log(note);
-          }
+        const removed = previous.packages.map((p) => p.packageId).filter((id) => !listed.has(id));
+        const physicalResourceId = event.PhysicalResourceId ?? basePhysicalId;
+        if (!situation.rollback) {
+          return { physicalResourceId, timeoutSeconds, task: associate(removed) };
         }
-        return { physicalResourceId: event.PhysicalResourceId ?? basePhysicalId, timeoutSeconds, task: associate(removed), note };
+        // The failed update's list lacks what it added: adopted at Create, or ACTIVE before that
+        // update, it stays; only what that update associated itself is dissociated.
+        const adoptedAtCreate = removed.filter((id) => adopted?.includes(id));
+        const toCheck = removed.filter((id) => !adopted?.includes(id));
+        if (toCheck.length > 0) {
+          return {
+            physicalResourceId,
+            timeoutSeconds,
+            task: { ...associate([]), rollbackCheck: { packageIds: toCheck, adoptedAtCreate } },
+          };
+        }
+        const note = adoptedAtCreate.length > 0 ? rollbackNote(situation, adoptedBeforeResource(adoptedAtCreate)) : undefined;
+        return { physicalResourceId, timeoutSeconds, task: associate([]), note };
       }
       case 'Delete': {
         if (adopted === undefined) {
@@ -105,10 +121,7 @@ export const packageAssociation: ResourceKind<Task> = {
         }
         const kept = situation.rollback ? adopted : [];
         const toDissociate = packages.map((p) => p.packageId).filter((id) => !kept.includes(id));
-        const note =
-          kept.length > 0
-            ? rollbackNote(situation, `packages ${kept.join(', ')} were ACTIVE before this resource and are left as they are`)
-            : undefined;
+        const note = kept.length > 0 ? rollbackNote(situation, adoptedBeforeResource(kept)) : undefined;
         return {
           physicalResourceId: event.PhysicalResourceId!,
           timeoutSeconds,
@@ -123,6 +136,17 @@ export const packageAssociation: ResourceKind<Task> = {
     if (task.kind === 'dissociate') {
       return advanceDissociation(task, context);
     }
+    if (task.rollbackCheck) {
+      // Decided once in onEvent, and handed to the polls; decided again only if onEvent could not.
+      const settled = await settleRollback(task, task.rollbackCheck, context);
+      const progress = await this.advance(settled, context);
+      return progress.done ? progress : { ...progress, task: settled };
+    }
+    if (task.note !== undefined) {
+      const { note, ...rest } = task;
+      const progress = await this.advance(rest, context);
+      return progress.done ? { ...progress, data: { ...progress.data, Note: note } } : progress;
+    }
     if (task.dissociation.packageIds.length > 0) {
       const dissociated = await advanceDissociation(task.dissociation, context);
       if (!dissociated.done) {
@@ -132,6 +156,64 @@ export const packageAssociation: ResourceKind<Task> = {
     return advanceAssociation(task, context);
   },
 };
+
+const adoptedBeforeResource = (packageIds: string[]) =>
+  `packages ${packageIds.join(', ')} were ACTIVE before this resource and are left as they are`;
+
+/**
+ * A rollback Update: of the packages the failed update added (`check`), those that update
+ * associated itself are dissociated, and those it found ACTIVE are left. The physical id cannot
+ * record what an Update adopts (a new id is a replacement), so the domain and the stack tell:
+ * an association whose LastUpdated is not earlier than the moment CloudFormation started the
+ * failed update of this resource (its stack events) was made by that update. When that moment
+ * cannot be read, nothing is dissociated and the Note says so: a leftover association can be
+ * removed by hand, a dissociated production package cannot be undone.
+ */
+async function settleRollback(
+  task: AssociationTask,
+  check: NonNullable<AssociationTask['rollbackCheck']>,
+  context: StepContext,
+): Promise<AssociationTask> {
+  const associations = (await listDomainPackages(task.domainName)) ?? [];
+  const onDomain = check.packageIds.flatMap((id) => associations.filter((association) => association.PackageID === id));
+  let startedAt: Date | undefined;
+  let unreadable: string | undefined;
+  if (onDomain.length > 0) {
+    try {
+      startedAt = await forwardUpdateStartedAt(context.event.StackId, context.event.LogicalResourceId);
+      if (startedAt === undefined) {
+        unreadable = `the stack events show no UPDATE_IN_PROGRESS of ${context.event.LogicalResourceId} before the rollback`;
+      }
+    } catch (error) {
+      unreadable = `DescribeStackEvents failed: ${errorName(error)}: ${errorMessage(error)}`;
+    }
+  }
+  const madeByUpdate = onDomain
+    .filter((association) => startedAt !== undefined && (association.LastUpdated?.getTime() ?? -Infinity) >= startedAt.getTime())
+    .map((association) => association.PackageID!);
+  const leftAlone = onDomain.map((association) => association.PackageID!).filter((id) => !madeByUpdate.includes(id));
+  const parts = [
+    ...(check.adoptedAtCreate.length > 0 ? [adoptedBeforeResource(check.adoptedAtCreate)] : []),
+    ...(leftAlone.length > 0 && unreadable === undefined
+      ? [`packages ${leftAlone.join(', ')} were ACTIVE before the update that failed and are left as they are`]
+      : []),
+    ...(leftAlone.length > 0 && unreadable !== undefined
+      ? [
+          `packages ${leftAlone.join(', ')} are left as they are: when the update that failed started could not be read (${unreadable}), ` +
+            'so whether it associated them is unknown; dissociate them by hand if it did',
+        ]
+      : []),
+  ];
+  const note = parts.length > 0 ? rollbackNote(context.situation, parts.join('; ')) : undefined;
+  if (note !== undefined) log(note);
+  if (madeByUpdate.length > 0) log(`packages ${madeByUpdate.join(', ')} were associated by the update that failed: dissociating them`);
+  return {
+    ...task,
+    dissociation: dissociationTask(task.domainName, [...task.dissociation.packageIds, ...madeByUpdate]),
+    rollbackCheck: undefined,
+    note,
+  };
+}
 
 async function advanceAssociation(task: AssociationTask, context: StepContext): Promise<Progress> {
   const associations = await listDomainPackages(task.domainName);

@@ -120,12 +120,14 @@ export interface PackageAssociationProps {
  * | Delete | one DissociatePackages call for every listed package still associated, then wait until they are gone (shared with PackageDissociation) |
  * | Delete, domain gone | succeed at once |
  * | Delete or Update during a rollback | packages that were ACTIVE before the resource was created are left as they are |
+ * | Update during a rollback | of the packages the failed update added, only those whose association is not older than the start of that update (DescribeStackEvents) are dissociated; the rest, or all when the start cannot be read, are left and named in the Note |
  */
 export class PackageAssociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageAssociationProps) {
     super(scope, id);
     const entries = associationEntries(props.packages);
     LifecycleProvider.of(this).allowPackageAssociation(props.domain);
+    LifecycleProvider.of(this).allowStackEventsRead();
     const resource = lifecycleResource(this, {
       constructName: 'PackageAssociation',
       claims: packageClaims(

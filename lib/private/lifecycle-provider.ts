@@ -134,7 +134,8 @@ export class LifecycleProvider extends Construct {
   private sourceReadStatement?: iam.PolicyStatement;
   private readonly associateDomainArns = new Set<string>();
   private readonly sourceObjectArns = new Set<string>();
-  private stackStatusReadAllowed = false;
+  /** The grant on this stack's own id (DescribeStacks, and DescribeStackEvents when needed). */
+  private stackReadStatement?: iam.PolicyStatement;
 
   /**
    * @param createdBy the path of the construct that created it, for messages
@@ -277,14 +278,27 @@ export class LifecycleProvider extends Construct {
    * what existed before them need to tell a rollback from a real removal. The provider is one per
    * stack, so the grant names that one stack: its id, the ARN the handlers ask DescribeStacks for.
    */
-  public allowStackStatusRead(): void {
-    if (this.stackStatusReadAllowed) {
-      return;
+  public allowStackStatusRead(): iam.PolicyStatement {
+    if (!this.stackReadStatement) {
+      this.stackReadStatement = new iam.PolicyStatement({
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [Stack.of(this).stackId],
+      });
+      this.role.addToPrincipalPolicy(this.stackReadStatement);
     }
-    this.stackStatusReadAllowed = true;
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(this).stackId] }),
-    );
+    return this.stackReadStatement;
+  }
+
+  /**
+   * Allows the handlers to read the events of this provider's own stack, in the same statement as
+   * its status: in a rollback, PackageAssociation reads when the failed update of the resource
+   * started, to tell the packages that update associated from those it found ACTIVE.
+   */
+  public allowStackEventsRead(): void {
+    const statement = this.allowStackStatusRead();
+    if (!statement.actions.includes('cloudformation:DescribeStackEvents')) {
+      statement.addActions('cloudformation:DescribeStackEvents');
+    }
   }
 
   /** Allows the package actions on this domain only. */

@@ -9,7 +9,12 @@ import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
 import { Handover, IsCompleteEvent, ResourceEvent } from '../../lambda/lifecycle';
 import { OpenSearchEmulator, SeedConnection, Timing, World } from '../../emulator';
-import { CloudFormationCall, CloudFormationFault, CloudFormationService } from '../../tools/local-deploy/cloudformation-service';
+import {
+  CloudFormationCall,
+  CloudFormationFault,
+  CloudFormationService,
+  StackEventDescription,
+} from '../../tools/local-deploy/cloudformation-service';
 
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
@@ -27,14 +32,43 @@ export const NOT_ROLLING_BACK = 'UPDATE_IN_PROGRESS';
 export interface StackStandIn {
   /** What DescribeStacks answers for STACK_ID. */
   status: string;
-  /** Called for each request; a fault it returns is the answer instead. */
-  fault?: (request: number) => CloudFormationFault | undefined;
+  /** What DescribeStackEvents answers for STACK_ID, oldest first. */
+  events: StackEventDescription[];
+  /** Called for each request (numbered from 1, with its action); a fault it returns is the answer instead. */
+  fault?: (request: number, action: string) => CloudFormationFault | undefined;
   /** Every request, with its answer. */
   readonly calls: readonly CloudFormationCall[];
 }
 
 /** The emulator's clock: starts at the real time (so the SDK sees no clock skew) and moves only by `run`'s polls. */
 let virtualNow = Date.now();
+
+/** The emulator's clock now (virtual epoch ms). */
+export function virtualTime(): number {
+  return virtualNow;
+}
+
+/** Moves the emulator's clock on, as if `ms` passed between two steps of a test. */
+export function passTime(ms: number): void {
+  virtualNow += ms;
+}
+
+/**
+ * A stack's event, as DescribeStackEvents tells it; a `logicalResourceId` of `HandlerTest` is the
+ * stack's own event.
+ */
+export function stackEvent(logicalResourceId: string, resourceStatus: string, timestamp: number): StackEventDescription {
+  const own = logicalResourceId === 'HandlerTest';
+  return {
+    stackId: STACK_ID,
+    stackName: 'HandlerTest',
+    logicalResourceId,
+    physicalResourceId: own ? STACK_ID : `${logicalResourceId}-physical-id`,
+    resourceType: own ? 'AWS::CloudFormation::Stack' : 'Custom::Thing',
+    timestamp,
+    resourceStatus,
+  };
+}
 
 /** Virtual ms between two isComplete calls of `run`, unless the test sets its own. */
 export const POLL_INTERVAL_MS = 10;
@@ -47,13 +81,14 @@ export const POLL_INTERVAL_MS = 10;
 export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () => StackStandIn } {
   let emulator: OpenSearchEmulator | undefined;
   let cloudformation: CloudFormationService | undefined;
-  const stack: StackStandIn & { calls: CloudFormationCall[] } = { status: NOT_ROLLING_BACK, calls: [] };
+  const stack: StackStandIn & { calls: CloudFormationCall[] } = { status: NOT_ROLLING_BACK, events: [], calls: [] };
   beforeAll(async () => {
     emulator = await OpenSearchEmulator.start({ clock: () => virtualNow });
     cloudformation = await CloudFormationService.start({
       describe: (name) =>
         name === STACK_ID ? { stackId: STACK_ID, stackName: 'HandlerTest', stackStatus: stack.status, creationTime: 0 } : undefined,
-      onRequest: () => stack.fault?.(stack.calls.length + 1),
+      events: (name) => (name === STACK_ID ? stack.events : []),
+      onRequest: (action) => stack.fault?.(stack.calls.length + 1, action),
     });
     stack.calls = cloudformation.calls;
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
@@ -61,6 +96,7 @@ export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () =
   });
   beforeEach(() => {
     stack.status = NOT_ROLLING_BACK;
+    stack.events = [];
     stack.fault = undefined;
     stack.calls.length = 0;
   });

@@ -1,7 +1,7 @@
 import { SeedDomain } from '../../emulator';
 import { packageAssociationPhysicalId } from '../../lib/private/contracts/package-association';
 import { onEvent } from '../../lambda';
-import { STACK_ID, event, mutations, run, seed, useEmulator } from './harness';
+import { STACK_ID, event, mutations, passTime, run, seed, stackEvent, useEmulator, virtualTime } from './harness';
 
 const { emulator, stack } = useEmulator();
 const ASSOCIATION = 'Custom::OpenSearchPackageAssociation';
@@ -379,12 +379,122 @@ describe('PackageAssociation handler', () => {
       expect(on()).toEqual(['F1 ACTIVE']);
     });
 
-    test('Update during a rollback: an adopted package the old list lacks stays; one this resource associated is dissociated', async () => {
-      world([{ packageId: 'F1' }, { packageId: 'F2' }]);
+    /**
+     * The life of a stack update that fails elsewhere: the resource was created (adopting F1), F2 is
+     * associated by someone else, then the update adds F2 (ACTIVE: adopted, and the physical id
+     * cannot say so) and F4 (associated by it). Returns the physical id the rollback gets.
+     */
+    async function forwardUpdateThatFails(): Promise<{ physicalId: string; old: Entry[]; next: Entry[]; callsBefore: number }> {
+      world([{ packageId: 'F1' }, { packageId: 'F9' }]);
+      const original = [{ PackageId: 'F1' }, { PackageId: 'F3' }];
+      stack().status = 'CREATE_IN_PROGRESS';
+      const created = await run(create(original));
+      expect(created.physicalResourceId).toBe(`${BASE_ID}:adopted:F1`);
+      passTime(60_000);
+      await run(event(ASSOCIATION, 'Create', props([{ PackageId: 'F2' }]), { logicalResourceId: 'ElsewhereInTheAccount' }));
+      passTime(60_000);
+      const startedAt = virtualTime();
+      stack().status = 'UPDATE_IN_PROGRESS';
+      stack().events = [
+        stackEvent('HandlerTest', 'UPDATE_IN_PROGRESS', startedAt - 5),
+        stackEvent('Resource', 'UPDATE_IN_PROGRESS', startedAt),
+      ];
+      const grown = [...original, { PackageId: 'F2' }, { PackageId: 'F4' }];
+      await run(update(grown, original, created.physicalResourceId));
+      expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F3 ACTIVE', 'F2 ACTIVE', 'F4 ACTIVE']);
+      passTime(60_000);
+      stack().events.push(
+        stackEvent('Resource', 'UPDATE_COMPLETE', virtualTime() - 3),
+        stackEvent('SomethingElse', 'UPDATE_FAILED', virtualTime() - 2),
+        stackEvent('HandlerTest', 'UPDATE_ROLLBACK_IN_PROGRESS', virtualTime() - 1),
+        stackEvent('Resource', 'UPDATE_IN_PROGRESS', virtualTime()),
+      );
       stack().status = 'UPDATE_ROLLBACK_IN_PROGRESS';
-      const physicalId = `${BASE_ID}:adopted:F1`;
-      await run(update([{ PackageId: 'F3' }], [{ PackageId: 'F1' }, { PackageId: 'F2' }, { PackageId: 'F3' }], physicalId));
-      expect(on()).toEqual(['F1 ACTIVE', 'F3 ACTIVE']);
+      emulator().clearRequests();
+      return { physicalId: created.physicalResourceId, old: grown, next: original, callsBefore: stack().calls.length };
+    }
+
+    test('Update during a rollback: a package ACTIVE before the failed update stays; one that update associated is dissociated', async () => {
+      const { physicalId, old, next, callsBefore } = await forwardUpdateThatFails();
+      const outcome = await run(update(next, old, physicalId));
+      expect(mutations(emulator())).toEqual([`DissociatePackages ${DOMAIN} [F4]`]);
+      expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F3 ACTIVE', 'F2 ACTIVE']);
+      expect(outcome.physicalResourceId).toBe(physicalId);
+      expect(outcome.data.Note).toBe(
+        'stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): packages F2 were ACTIVE before the update that failed and are left as they are',
+      );
+      expect(
+        stack()
+          .calls.slice(callsBefore)
+          .map((c) => c.action),
+      ).toEqual(['DescribeStacks', 'DescribeStackEvents']);
+    });
+
+    test('Update during a rollback: the start of the failed update is found past the first page of events, not that of an earlier update', async () => {
+      const { physicalId, old, next } = await forwardUpdateThatFails();
+      const [stackStart, resourceStart, ...after] = stack().events;
+      // An earlier update of the resource, itself rolled back, long before F2 was associated.
+      const earlier = virtualTime() - 1_000_000;
+      const busy = Array.from({ length: 150 }, (_, i) => stackEvent(`Other${i}`, 'UPDATE_COMPLETE', resourceStart.timestamp + 1));
+      stack().events = [
+        stackEvent('Resource', 'UPDATE_IN_PROGRESS', earlier),
+        stackEvent('HandlerTest', 'UPDATE_ROLLBACK_IN_PROGRESS', earlier + 1),
+        stackEvent('Resource', 'UPDATE_IN_PROGRESS', earlier + 2),
+        stackStart,
+        resourceStart,
+        ...busy,
+        ...after,
+      ];
+      await run(update(next, old, physicalId));
+      expect(mutations(emulator())).toEqual([`DissociatePackages ${DOMAIN} [F4]`]);
+      expect(stack().calls.filter((c) => c.action === 'DescribeStackEvents')).toHaveLength(2);
+    });
+
+    test('Update during a rollback: adopted at Create and before the failed update, both stay, and the Note names both', async () => {
+      const { physicalId, old } = await forwardUpdateThatFails();
+      const outcome = await run(update([{ PackageId: 'F3' }], old, physicalId));
+      expect(mutations(emulator())).toEqual([`DissociatePackages ${DOMAIN} [F4]`]);
+      expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F3 ACTIVE', 'F2 ACTIVE']);
+      expect(outcome.data.Note).toBe(
+        'stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): packages F1 were ACTIVE before this resource and are left as they are; ' +
+          'packages F2 were ACTIVE before the update that failed and are left as they are',
+      );
+    });
+
+    test('Update during a rollback, the stack events unreadable: nothing is dissociated, and the Note says why', async () => {
+      const { physicalId, old, next } = await forwardUpdateThatFails();
+      stack().fault = (_n, action) =>
+        action === 'DescribeStackEvents'
+          ? { httpStatus: 403, code: 'AccessDenied', message: 'not authorized to perform: cloudformation:DescribeStackEvents' }
+          : undefined;
+      const outcome = await run(update(next, old, physicalId));
+      expect(mutations(emulator())).toEqual([]);
+      expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F3 ACTIVE', 'F2 ACTIVE', 'F4 ACTIVE']);
+      expect(outcome.data.Note).toBe(
+        'stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): packages F2, F4 are left as they are: when the update that failed started ' +
+          'could not be read (DescribeStackEvents failed: AccessDenied: not authorized to perform: cloudformation:DescribeStackEvents), ' +
+          'so whether it associated them is unknown; dissociate them by hand if it did',
+      );
+    });
+
+    test('Update during a rollback, no update of this resource in the stack events: nothing is dissociated, and the Note says why', async () => {
+      const { physicalId, old, next } = await forwardUpdateThatFails();
+      stack().events = stack().events.filter((e) => e.logicalResourceId !== 'Resource');
+      const outcome = await run(update(next, old, physicalId));
+      expect(mutations(emulator())).toEqual([]);
+      expect(outcome.data.Note).toContain(
+        'packages F2, F4 are left as they are: when the update that failed started could not be read ' +
+          '(the stack events show no UPDATE_IN_PROGRESS of Resource before the rollback)',
+      );
+    });
+
+    test('Update during a rollback: the packages the failed update added are gone already: no call, no events read', async () => {
+      world([{ packageId: 'F1' }]);
+      stack().status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+      const outcome = await run(update([{ PackageId: 'F1' }], [{ PackageId: 'F1' }, { PackageId: 'F2' }]));
+      expect(mutations(emulator())).toEqual([]);
+      expect(outcome.data.Note).toBeUndefined();
+      expect(stack().calls.map((c) => c.action)).toEqual(['DescribeStacks']);
     });
 
     test('the same Delete outside a rollback dissociates every listed package', async () => {

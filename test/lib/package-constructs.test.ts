@@ -245,8 +245,13 @@ describe('PackageAssociation', () => {
         Action: ['es:AssociatePackages', 'es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'],
         Resource: [arnOf('search-products'), arnOf('search-logs')],
       },
-      // To tell a rollback, which leaves alone what was ACTIVE before, from a real removal.
-      { Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } },
+      // To tell a rollback, which leaves alone what was ACTIVE before, from a real removal; and in
+      // a rollback Update, when the failed update started (what it found ACTIVE is left too).
+      {
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+        Resource: { Ref: 'AWS::StackId' },
+      },
     ]);
   });
 
@@ -258,7 +263,9 @@ describe('PackageAssociation', () => {
         packages: [AssociatedPackage.fromPackageId('F1')],
       });
     }
-    const statements = handlerStatements(Template.fromStack(stack)).filter((s) => s.Action !== 'cloudformation:DescribeStacks');
+    const statements = handlerStatements(Template.fromStack(stack)).filter(
+      (s) => ![s.Action].flat().includes('cloudformation:DescribeStacks'),
+    );
     expect(statements.map((s) => (s.Resource as string[] | string).length)).toEqual([20, arnOf('search-20').length]);
   });
 

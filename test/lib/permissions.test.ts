@@ -1,6 +1,12 @@
 import { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
+import {
+  AssociatedPackage,
+  InboundConnectionDeletion,
+  InboundConnectionRejection,
+  PackageAssociation,
+  PackageDissociation,
+} from '../../lib';
 import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
 import { handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
 
@@ -103,5 +109,25 @@ describe('handler permissions', () => {
     LifecycleProvider.of(stack).allowStackStatusRead();
     LifecycleProvider.of(stack).allowStackStatusRead();
     expect(handlerStatements(Template.fromStack(stack))).toEqual([STACK_STATUS_READ]);
+  });
+
+  test('PackageAssociation adds the stack events read to the same statement, on the stack of the provider only, once', () => {
+    const stack = newStack();
+    new PackageDissociation(stack, 'Dissociation', { domain: importedDomain(stack, 'search-products'), packageIds: ['F1'] });
+    new PackageAssociation(stack, 'A', { domain: importedDomain(stack, 'search-logs'), packages: [AssociatedPackage.fromPackageId('F2')] });
+    new PackageAssociation(stack, 'B', {
+      domain: importedDomain(stack, 'search-logs', 'Again'),
+      packages: [AssociatedPackage.fromPackageId('F3')],
+    });
+    const stackReads = handlerStatements(Template.fromStack(stack)).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('cloudformation:')),
+    );
+    expect(stackReads).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+        Resource: { Ref: 'AWS::StackId' },
+      },
+    ]);
   });
 });

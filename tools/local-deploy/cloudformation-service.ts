@@ -1,8 +1,8 @@
 /**
  * The CloudFormation API as the library's handlers reach it at `AWS_ENDPOINT_URL_CLOUDFORMATION`:
- * DescribeStacks, in the AWS query protocol the SDK speaks (a form-encoded POST, an XML answer),
- * answered with the status of the stack the runner is playing. Handler tests use it on its own,
- * with statuses they set.
+ * DescribeStacks and DescribeStackEvents, in the AWS query protocol the SDK speaks (a form-encoded
+ * POST, an XML answer), answered with the status and the events of the stack the runner is
+ * playing. Handler tests use it on its own, with statuses and events they set.
  *
  * Every other action is answered with CloudFormation's error for an unknown action. A hook may
  * answer a request with a fault instead (throttling, a server error, access denied).
@@ -23,6 +23,23 @@ export interface StackDescription {
   readonly creationTime: number;
 }
 
+/** One event of a stack, as DescribeStackEvents tells it. */
+export interface StackEventDescription {
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly logicalResourceId: string;
+  readonly physicalResourceId?: string;
+  /** `AWS::CloudFormation::Stack` for the stack's own events. */
+  readonly resourceType: string;
+  /** Epoch ms. */
+  readonly timestamp: number;
+  readonly resourceStatus: string;
+  readonly resourceStatusReason?: string;
+}
+
+/** Events per DescribeStackEvents page; CloudFormation pages them too, so the handlers must follow NextToken. */
+export const STACK_EVENTS_PAGE_SIZE = 100;
+
 /** An error answer, as CloudFormation sends it. */
 export interface CloudFormationFault {
   /** HTTP status: 400 for the caller's errors and throttling, 403 for access denied, 5xx for the service's. */
@@ -37,13 +54,18 @@ export interface CloudFormationCall {
   readonly action: string;
   /** The StackName parameter (a name or a stack id). */
   readonly stackName?: string;
-  /** The status answered, or the fault's code. */
+  /** The status answered (DescribeStacks), the number of events answered (DescribeStackEvents), or the fault's code. */
   readonly answer: string;
 }
 
 export interface CloudFormationServiceOptions {
   /** The stack a StackName (a name or an id) names, as it is now; undefined: CloudFormation does not know it. */
   readonly describe: (stackName: string) => StackDescription | undefined;
+  /**
+   * The events of the stack a StackName names, oldest first, as they happened.
+   * @default - the stack has no events yet
+   */
+  readonly events?: (stackName: string) => readonly StackEventDescription[];
   /** Called with each request before it is answered; a fault it returns is the answer. */
   readonly onRequest?: (action: string, stackName: string | undefined) => CloudFormationFault | undefined;
 }
@@ -86,6 +108,17 @@ export class CloudFormationService {
       send(response, fault.httpStatus, errorDocument(fault));
       return;
     }
+    if (action === 'DescribeStackEvents') {
+      // Newest first, as CloudFormation lists them; the token is the index of the page's first event.
+      // The event id is its place in the history: unique, and the same at every read.
+      const events = (this.options.events?.(stackName!) ?? []).map((event, index) => ({ ...event, eventId: String(index + 1) })).reverse();
+      const from = Number(parameters.get('NextToken') ?? 0);
+      const page = events.slice(from, from + STACK_EVENTS_PAGE_SIZE);
+      const next = from + STACK_EVENTS_PAGE_SIZE < events.length ? String(from + STACK_EVENTS_PAGE_SIZE) : undefined;
+      this.calls.push({ action, stackName, answer: `${page.length} events` });
+      send(response, 200, describeStackEventsDocument(page, next));
+      return;
+    }
     const stack = this.options.describe(stackName!)!;
     this.calls.push({ action, stackName, answer: stack.stackStatus });
     send(response, 200, describeStacksDocument(stack));
@@ -93,7 +126,7 @@ export class CloudFormationService {
 
   /** CloudFormation's own answers to what it cannot serve. */
   private fault(action: string, stackName: string | undefined): CloudFormationFault | undefined {
-    if (action !== 'DescribeStacks') {
+    if (action !== 'DescribeStacks' && action !== 'DescribeStackEvents') {
       return { httpStatus: 400, code: 'InvalidAction', message: `The action ${action} is not valid for this web service.` };
     }
     if (stackName === undefined || this.options.describe(stackName) === undefined) {
@@ -115,6 +148,30 @@ function describeStacksDocument(stack: StackDescription): string {
   member.ele('StackName', stack.stackName);
   member.ele('CreationTime', new Date(stack.creationTime).toISOString());
   member.ele('StackStatus', stack.stackStatus);
+  document.ele('ResponseMetadata').ele('RequestId', randomUUID());
+  return document.end();
+}
+
+function describeStackEventsDocument(
+  events: ReadonlyArray<StackEventDescription & { eventId: string }>,
+  nextToken: string | undefined,
+): string {
+  const document = create('DescribeStackEventsResponse', { encoding: 'UTF-8' }).att('xmlns', XML_NAMESPACE);
+  const result = document.ele('DescribeStackEventsResult');
+  const list = result.ele('StackEvents');
+  for (const event of events) {
+    const member = list.ele('member');
+    member.ele('StackId', event.stackId);
+    member.ele('EventId', event.eventId);
+    member.ele('StackName', event.stackName);
+    member.ele('LogicalResourceId', event.logicalResourceId);
+    if (event.physicalResourceId !== undefined) member.ele('PhysicalResourceId', event.physicalResourceId);
+    member.ele('ResourceType', event.resourceType);
+    member.ele('Timestamp', new Date(event.timestamp).toISOString());
+    member.ele('ResourceStatus', event.resourceStatus);
+    if (event.resourceStatusReason !== undefined) member.ele('ResourceStatusReason', event.resourceStatusReason);
+  }
+  if (nextToken !== undefined) result.ele('NextToken', nextToken);
   document.ele('ResponseMetadata').ele('RequestId', randomUUID());
   return document.end();
 }

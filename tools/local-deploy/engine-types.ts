@@ -48,6 +48,8 @@ export interface StackEvent {
   /** Virtual epoch milliseconds. */
   readonly timestamp: number;
   readonly stackName: string;
+  /** The stack's id, which tells a stack from an earlier one of the same name. */
+  readonly stackId: string;
   readonly logicalId: string;
   readonly physicalResourceId?: string;
   /** `AWS::CloudFormation::Stack` for the stack's own events. */

@@ -82,12 +82,13 @@ class Operation {
 
   resource(logicalId: string, resourceType: string, status: ResourceStatus, physicalResourceId?: string, reason?: string): void {
     if (status.endsWith('_FAILED')) this.failed.add(logicalId);
-    this.engine.emit({ stackName: this.stack.stackName, logicalId, resourceType, status, physicalResourceId, reason });
+    const { stackName, stackId } = this.stack;
+    this.engine.emit({ stackName, stackId, logicalId, resourceType, status, physicalResourceId, reason });
   }
 
   stackStatus(status: StackStatus, reason?: string): void {
     const { stackName, stackId } = this.stack;
-    this.engine.emit({ stackName, logicalId: stackName, resourceType: STACK_TYPE, status, physicalResourceId: stackId, reason });
+    this.engine.emit({ stackName, stackId, logicalId: stackName, resourceType: STACK_TYPE, status, physicalResourceId: stackId, reason });
   }
 
   result(status: StackStatus, outputs: Record<string, unknown> = {}): DeployResult {

@@ -12,7 +12,7 @@
  * Pieces: assembly.ts + intrinsics.ts + stack-model.ts read the template; engine.ts is
  * CloudFormation (response-check.ts its reading of answers, graph.ts its ordering);
  * lambda-service.ts, sfn-service.ts and response-endpoint.ts are the stand-ins the framework
- * talks to; cloudformation-service.ts answers the handlers' DescribeStacks with the stack status;
+ * talks to; cloudformation-service.ts answers the handlers' DescribeStacks and DescribeStackEvents;
  * service-proxy.ts is the emulator as the handlers reach it (call attribution, crash
  * injection); clock.ts keeps virtual time (discrete-event);
  * event-log.ts prints; world-diff.ts compares emulator snapshots.
@@ -22,7 +22,13 @@ import * as path from 'path';
 import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
 import { readStack } from './assembly';
-import { type CloudFormationCall, type CloudFormationFault, CloudFormationService, type StackDescription } from './cloudformation-service';
+import {
+  type CloudFormationCall,
+  type CloudFormationFault,
+  CloudFormationService,
+  type StackDescription,
+  type StackEventDescription,
+} from './cloudformation-service';
 import { CloudFormationEngine } from './engine';
 import { publishFileAssets } from './file-assets';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
@@ -36,7 +42,7 @@ export type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEven
 export type { InvocationRecord } from './lambda-service';
 export type { ExecutionRecord } from './sfn-service';
 export type { CrashRecord, CrashRule, CrashableOperation, ServiceCall } from './service-proxy';
-export type { CloudFormationCall, CloudFormationFault, StackDescription } from './cloudformation-service';
+export type { CloudFormationCall, CloudFormationFault, StackDescription, StackEventDescription } from './cloudformation-service';
 export { diffWorld, describeWorld } from './world-diff';
 
 export interface LocalDeploymentOptions {
@@ -122,6 +128,7 @@ export class LocalDeployment {
       const deployment = run;
       run.cloudformation = await CloudFormationService.start({
         describe: (stackName) => deployment.describeStack(stackName),
+        events: (stackName) => deployment.stackEvents(stackName),
         onRequest: options.onCloudFormationRequest,
       });
       run.proxy = await ServiceProxy.start({
@@ -282,7 +289,27 @@ export class LocalDeployment {
     return { stackId: stackId!, stackName: latest.stackName, stackStatus: latest.status, creationTime: own[0].timestamp };
   }
 
-  /** Every request the handlers sent to the CloudFormation stand-in (DescribeStacks), with the answer. */
+  /**
+   * What DescribeStackEvents answers for a stack id or name, oldest first: the stack's own events
+   * and its resources', with the virtual clock's timestamps, exactly as the engine emitted them.
+   */
+  stackEvents(stackName: string): StackEventDescription[] {
+    const stackId = stackName.startsWith('arn:') ? stackName : this.engine.stack(stackName)?.stackId;
+    return this.events
+      .filter((event) => event.stackId === stackId)
+      .map((event) => ({
+        stackId: event.stackId,
+        stackName: event.stackName,
+        logicalResourceId: event.logicalId,
+        physicalResourceId: event.physicalResourceId,
+        resourceType: event.resourceType,
+        timestamp: event.timestamp,
+        resourceStatus: event.status,
+        resourceStatusReason: event.reason,
+      }));
+  }
+
+  /** Every request the handlers sent to the CloudFormation stand-in (DescribeStacks, DescribeStackEvents), with the answer. */
   get cloudformationCalls(): readonly CloudFormationCall[] {
     return this.cloudformation.calls;
   }
