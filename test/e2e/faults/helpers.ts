@@ -36,6 +36,12 @@ export function namedByResources(run: LocalDeployment): { connections: Set<strin
         domains.add(properties.DomainName);
         for (const id of properties.PackageIds) packages.add(`${properties.DomainName}/${String(id)}`);
       }
+      // A PackageAssociation's list: `{ PackageId, ... }` entries.
+      if (typeof properties.DomainName === 'string' && Array.isArray(properties.Packages)) {
+        for (const entry of properties.Packages as Array<{ PackageId?: unknown }>) {
+          packages.add(`${properties.DomainName}/${String(entry.PackageId)}`);
+        }
+      }
     }
   }
   return { connections, packages, domains };
@@ -92,8 +98,10 @@ export function acceptedMutations(run: LocalDeployment, logicalId?: string): str
 }
 
 function subjectOf(path: string, body: unknown): string {
-  const packages = body as { DomainName?: string; PackageList?: string[] } | undefined;
-  if (packages?.DomainName) return `${packages.DomainName} [${(packages.PackageList ?? []).join(', ')}]`;
+  // DissociatePackages lists ids; AssociatePackages, `{ PackageID, ... }` entries.
+  const packages = body as { DomainName?: string; PackageList?: Array<string | { PackageID?: string }> } | undefined;
+  const idOf = (entry: string | { PackageID?: string }) => (typeof entry === 'string' ? entry : String(entry.PackageID));
+  if (packages?.DomainName) return `${packages.DomainName} [${(packages.PackageList ?? []).map(idOf).join(', ')}]`;
   return decodeURIComponent(path.split('/inboundConnection/')[1]?.split('/')[0] ?? path);
 }
 
