@@ -30,22 +30,27 @@ const WORLD: World = {
   connections: [inbound('cc-accepted-001', 'ACTIVE', DESTINATION)],
 };
 
-/** v1: the association of F111111111 (adopted). v2: two more packages, and a resource that fails after the association's update. */
-function version(packageIds: string[], failing: boolean) {
-  return synth(STACK, (scope: Stack) => {
-    const association = new PackageAssociation(scope, 'Association', {
-      domain: importedDomain(scope, DOMAIN),
-      packages: packageIds.map((id) => AssociatedPackage.fromPackageId(id)),
-    });
-    if (!failing) return { association };
-    const rejection = new InboundConnectionRejection(scope, 'FailsElsewhere', {
+function association(scope: Stack, packageIds: string[]): PackageAssociation {
+  return new PackageAssociation(scope, 'Association', {
+    domain: importedDomain(scope, DOMAIN),
+    packages: packageIds.map((id) => AssociatedPackage.fromPackageId(id)),
+  });
+}
+
+/** v1: the association of F111111111 (adopted). */
+const synthV1 = () => synth(STACK, (scope: Stack) => ({ association: association(scope, ['F111111111']) }));
+
+/** v2: two more packages, and a resource that fails after the association's update. */
+const synthV2 = () =>
+  synth(STACK, (scope: Stack) => {
+    const grown = association(scope, ['F111111111', 'F222222222', 'F333333333']);
+    const failing = new InboundConnectionRejection(scope, 'FailsElsewhere', {
       connectionId: 'cc-accepted-001',
       domain: importedDomain(scope, DESTINATION),
     });
-    rejection.node.addDependency(association);
-    return { association, failing: rejection };
+    failing.node.addDependency(grown);
+    return { association: grown, failing };
   });
-}
 
 describe('a rollback Update of a PackageAssociation', () => {
   let runner: Runner;
@@ -58,8 +63,8 @@ describe('a rollback Update of a PackageAssociation', () => {
   test('leaves the package the failed update found ACTIVE, and dissociates the one it associated', async () => {
     const { run } = runner;
     const before = run.emulator.snapshot();
-    const v1 = version(['F111111111'], false);
-    const v2 = version(['F111111111', 'F222222222', 'F333333333'], true);
+    const v1 = synthV1();
+    const v2 = synthV2();
     const id = v1.ids.association;
 
     expect(await run.deploy(v1.cdkOut, STACK)).toMatchObject({ ok: true, status: 'CREATE_COMPLETE' });
