@@ -13,45 +13,48 @@ export const PACKAGE_ROUTES: Route[] = [
     method: 'POST',
     pattern: /^\/2021-01-01\/packages$/,
     operation: 'CreatePackage',
-    handle: (w, _labels, body) => w.packageCatalog.createPackage(body),
+    handle: (w, _labels, body, _query, caller) => w.packageCatalog.createPackage(body, caller),
   },
   {
     method: 'POST',
     pattern: /^\/2021-01-01\/packages\/update$/,
     operation: 'UpdatePackage',
-    handle: (w, _labels, body) => w.packageCatalog.updatePackage(body),
+    handle: (w, _labels, body, _query, caller) => w.packageCatalog.updatePackage(body, caller),
   },
   {
     method: 'POST',
     pattern: /^\/2021-01-01\/packages\/describe$/,
     operation: 'DescribePackages',
-    handle: (w, _labels, body) => w.packageCatalog.describePackages(body),
+    handle: (w, _labels, body, _query, caller) => w.packageCatalog.describePackages(body, caller),
   },
   {
     method: 'DELETE',
     pattern: new RegExp(`^/2021-01-01/packages/${PACKAGE_ID}$`),
     operation: 'DeletePackage',
-    handle: (w, [id]) => w.packageCatalog.deletePackage(id),
+    handle: (w, [id], _body, _query, caller) => w.packageCatalog.deletePackage(id, caller),
   },
   {
     method: 'GET',
     pattern: new RegExp(`^/2021-01-01/packages/${PACKAGE_ID}/history$`),
     operation: 'GetPackageVersionHistory',
-    handle: (w, [id], _body, query) => w.packageCatalog.getPackageVersionHistory(id, query),
+    handle: (w, [id], _body, query, caller) => w.packageCatalog.getPackageVersionHistory(id, query, caller),
   },
   {
     method: 'GET',
     pattern: new RegExp(`^/2021-01-01/packages/${PACKAGE_ID}/domains$`),
     operation: 'ListDomainsForPackage',
-    handle: (w, [id]) => w.packageCatalog.listDomainsForPackage(id),
+    handle: (w, [id], _body, _query, caller) => w.packageCatalog.listDomainsForPackage(id, caller),
   },
   {
     method: 'POST',
     pattern: new RegExp(`^/2021-01-01/packages/associate/${PACKAGE_ID}/([^/]+)$`),
     operation: 'AssociatePackage',
-    handle: (w, [id, domainName], body) => {
+    handle: (w, [id, domainName], body, _query, caller) => {
       const options = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-      const { DomainPackageDetailsList } = w.associatePackages({ DomainName: domainName, PackageList: [{ ...options, PackageID: id }] });
+      const { DomainPackageDetailsList } = w.associatePackages(
+        { DomainName: domainName, PackageList: [{ ...options, PackageID: id }] },
+        caller,
+      );
       return { DomainPackageDetails: (DomainPackageDetailsList as unknown[])[0] };
     },
   },

@@ -6,8 +6,13 @@
  * A package's import runs COPYING (for `copyMs`), then VALIDATING (for `validateMs`), then
  * AVAILABLE with a new version. The copy reads the emulator's S3 view at the moment it settles:
  * a source object that is not there ends COPY_FAILED, like a wrong bucket or key on AWS.
+ *
+ * Packages are regional and belong to an account: the one whose caller made them (CreatePackage)
+ * or the seed's. Another account or region does not see them (ResourceNotFoundException, and
+ * DescribePackages leaves them out), nor can it associate them. AWS-owned packages (ids `G…`) are
+ * seen by everyone. Package names are unique per account and region.
  */
-import type { PackageType } from './types';
+import type { Caller, PackageType } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -38,10 +43,17 @@ export interface SeedManagedPackage {
   status?: ManagedPackageStatus;
   /** @default ['v1'] when AVAILABLE */
   versions?: string[];
+  /** The owning account. @default the emulator's default account (111111111111) */
+  ownerId?: string;
+  /** The package's region. @default the emulator's default region (us-east-1) */
+  region?: string;
 }
 
 export interface ManagedPackageView {
   packageId: string;
+  /** The owning account and the region of the package. */
+  ownerId: string;
+  region: string;
   packageName: string;
   packageType: PackageType;
   status: ManagedPackageStatus;
@@ -80,6 +92,7 @@ interface Import {
 
 interface ManagedPackage {
   id: string;
+  owner: Caller;
   seq: number;
   name: string;
   type: PackageType;
@@ -131,9 +144,15 @@ export class ObjectStore {
 
 /** What the catalog needs from the world it lives in. */
 export interface CatalogHost {
-  /** The associations of a package, rendered as DomainPackageDetails, domain by domain. */
-  associationsOf(packageId: string): Json[];
+  /**
+   * The associations of a package, rendered as DomainPackageDetails, domain by domain: with a
+   * caller, on that caller's domains only.
+   */
+  associationsOf(packageId: string, caller?: Caller): Json[];
 }
+
+/** AWS-owned packages (`G…`), which every account sees and none may change. */
+const isAwsOwned = (packageId: string) => /^G[0-9]+$/.test(packageId);
 
 export class PackageCatalog {
   readonly s3 = new ObjectStore();
@@ -148,6 +167,8 @@ export class PackageCatalog {
     private readonly clock: () => number,
     private readonly host: CatalogHost,
     private readonly makeError: (errorType: string, statusCode: number, message: string) => CatalogError,
+    /** Who owns a seeded package that names no owner. */
+    private readonly defaultOwner: Caller,
   ) {}
 
   reset(): void {
@@ -182,6 +203,7 @@ export class PackageCatalog {
     const versions = seed.versions ?? (status === 'AVAILABLE' ? ['v1'] : []);
     this.packages.set(seed.packageId, {
       id: seed.packageId,
+      owner: { account: seed.ownerId ?? this.defaultOwner.account, region: seed.region ?? this.defaultOwner.region },
       seq: ++this.seq,
       name: seed.packageName,
       type: seed.packageType ?? 'TXT-DICTIONARY',
@@ -194,10 +216,14 @@ export class PackageCatalog {
     });
   }
 
-  /** What an association sees of a package; undefined for packages the catalog does not hold. */
-  facts(packageId: string): PackageFacts | undefined {
+  /**
+   * What an association sees of a package; undefined for packages the catalog does not hold. With
+   * a caller, a package of another account or region is not found (ResourceNotFoundException).
+   */
+  facts(packageId: string, caller?: Caller): PackageFacts | undefined {
     this.settle();
     const p = this.packages.get(packageId);
+    if (p && caller && !visibleTo(p, caller)) throw this.notFound(packageId);
     return p && { packageName: p.name, packageType: p.type, status: p.status, availableVersion: latest(p)?.version };
   }
 
@@ -207,6 +233,8 @@ export class PackageCatalog {
     if (!p) return undefined;
     return {
       packageId: p.id,
+      ownerId: p.owner.account,
+      region: p.owner.region,
       packageName: p.name,
       packageType: p.type,
       status: p.status,
@@ -275,7 +303,7 @@ export class PackageCatalog {
 
   // ---------------------------------------------------------------- operations
 
-  createPackage(body: unknown): Json {
+  createPackage(body: unknown, caller: Caller): Json {
     const input = asObject(body, this.makeError);
     const name = input.PackageName;
     if (typeof name !== 'string' || name.length < 3 || name.length > 256 || !PACKAGE_NAME.test(name)) {
@@ -304,12 +332,13 @@ export class PackageCatalog {
     const source = this.parseSource(input.PackageSource);
     const description = this.parseDescription(input.PackageDescription);
     this.settle();
-    if ([...this.packages.values()].some((p) => p.name === name)) {
+    if ([...this.packages.values()].some((p) => p.name === name && sameOwner(p.owner, caller))) {
       throw this.makeError('ResourceAlreadyExistsException', 409, `Package with name ${name} already exists`);
     }
     const now = this.clock();
     const p: ManagedPackage = {
       id: `F${++this.nextId}`,
+      owner: { ...caller },
       seq: ++this.seq,
       name,
       type: type as PackageType,
@@ -325,9 +354,9 @@ export class PackageCatalog {
     return { PackageDetails: this.render(p) };
   }
 
-  updatePackage(body: unknown): Json {
+  updatePackage(body: unknown, caller: Caller): Json {
     const input = asObject(body, this.makeError);
-    const p = this.find(input.PackageID);
+    const p = this.find(input.PackageID, caller);
     const source = this.parseSource(input.PackageSource);
     const description = input.PackageDescription === undefined ? p.description : this.parseDescription(input.PackageDescription);
     const commitMessage = input.CommitMessage;
@@ -359,11 +388,11 @@ export class PackageCatalog {
     return { PackageDetails: this.render(p) };
   }
 
-  deletePackage(packageId: string): Json {
-    if (/^G[0-9]+$/.test(packageId)) {
+  deletePackage(packageId: string, caller: Caller): Json {
+    if (isAwsOwned(packageId)) {
       throw this.validation('Operation not allowed. This package cannot be deleted.');
     }
-    const p = this.find(packageId);
+    const p = this.find(packageId, caller);
     if (p.status === 'DELETING') return { PackageDetails: this.render(p) };
     const domains = this.host.associationsOf(p.id).map((a) => a.DomainName as string);
     if (domains.length > 0) {
@@ -380,7 +409,7 @@ export class PackageCatalog {
     return { PackageDetails: this.render(p) };
   }
 
-  describePackages(body: unknown): Json {
+  describePackages(body: unknown, caller: Caller): Json {
     const input = asObject(body, this.makeError);
     const filters = this.parseFilters(input.Filters);
     const maxResults = input.MaxResults === undefined ? MAX_RESULTS : Number(input.MaxResults);
@@ -389,7 +418,9 @@ export class PackageCatalog {
     }
     const after = this.decodeToken(input.NextToken);
     this.settle();
-    const matching = [...this.packages.values()].filter((p) => p.seq > after && filters.every((f) => f.values.includes(f.read(p) ?? '')));
+    const matching = [...this.packages.values()].filter(
+      (p) => p.seq > after && visibleTo(p, caller) && filters.every((f) => f.values.includes(f.read(p) ?? '')),
+    );
     const page = matching.slice(0, maxResults);
     return {
       PackageDetailsList: page.map((p) => this.render(p)),
@@ -397,8 +428,8 @@ export class PackageCatalog {
     };
   }
 
-  getPackageVersionHistory(packageId: string, query: Record<string, string>): Json {
-    const p = this.find(packageId);
+  getPackageVersionHistory(packageId: string, query: Record<string, string>, caller: Caller): Json {
+    const p = this.find(packageId, caller);
     const limit = query.maxResults === undefined ? MAX_RESULTS : Number(query.maxResults);
     const offset = this.decodeToken(query.nextToken);
     // Newest first, as the console shows it.
@@ -415,14 +446,15 @@ export class PackageCatalog {
     };
   }
 
-  listDomainsForPackage(packageId: string): Json {
-    this.find(packageId);
-    return { DomainPackageDetailsList: this.host.associationsOf(packageId) };
+  listDomainsForPackage(packageId: string, caller: Caller): Json {
+    this.find(packageId, caller);
+    return { DomainPackageDetailsList: this.host.associationsOf(packageId, caller) };
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private find(packageId: unknown): ManagedPackage {
+  /** The package with this id, as the caller sees it: another account's or region's is not found. */
+  private find(packageId: unknown, caller: Caller): ManagedPackage {
     if (typeof packageId !== 'string' || !/^([FG][0-9]+)$|^(pkg-[a-f0-9]+)$/.test(packageId)) {
       throw this.validation(
         `1 validation error detected: Value '${String(packageId)}' at 'packageID' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([FG][0-9]+)$|^(pkg-[a-f0-9]+)$`,
@@ -430,8 +462,12 @@ export class PackageCatalog {
     }
     this.settle();
     const p = this.packages.get(packageId);
-    if (!p) throw this.makeError('ResourceNotFoundException', 409, `Package not found: ${packageId}`);
+    if (!p || !visibleTo(p, caller)) throw this.notFound(packageId);
     return p;
+  }
+
+  private notFound(packageId: string): CatalogError {
+    return this.makeError('ResourceNotFoundException', 409, `Package not found: ${packageId}`);
   }
 
   private parseSource(raw: unknown): Source {
@@ -494,9 +530,17 @@ export class PackageCatalog {
       ...(latest(p) ? { AvailablePackageVersion: latest(p)!.version } : {}),
       ...(p.engineVersion !== undefined ? { EngineVersion: p.engineVersion } : {}),
       ...(p.errorType !== undefined ? { ErrorDetails: { ErrorType: p.errorType, ErrorMessage: p.errorMessage } } : {}),
-      PackageOwner: 'self',
+      PackageOwner: isAwsOwned(p.id) ? 'AWS' : 'self',
     };
   }
+}
+
+function sameOwner(a: Caller, b: Caller): boolean {
+  return a.account === b.account && a.region === b.region;
+}
+
+function visibleTo(p: ManagedPackage, caller: Caller): boolean {
+  return isAwsOwned(p.id) || sameOwner(p.owner, caller);
 }
 
 function latest(p: ManagedPackage): Version | undefined {

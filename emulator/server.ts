@@ -72,7 +72,7 @@ const ROUTES: Route[] = [
     method: 'POST',
     pattern: /^\/2021-01-01\/packages\/associateMultiple$/,
     operation: 'AssociatePackages',
-    handle: (w, _labels, body) => w.associatePackages(body),
+    handle: (w, _labels, body, _query, caller) => w.associatePackages(body, caller),
   },
   {
     method: 'GET',

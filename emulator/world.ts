@@ -300,18 +300,21 @@ export class WorldState {
   constructor(private readonly clock: () => number) {
     this.packageCatalog = new PackageCatalog(
       clock,
-      { associationsOf: (packageId) => this.associationsOf(packageId) },
+      { associationsOf: (packageId, caller) => this.associationsOf(packageId, caller) },
       (errorType, statusCode, message) => new ServiceError(errorType, statusCode, message),
+      DEFAULT_CALLER,
     );
   }
 
-  /** Every association of a package, domain by domain, as DomainPackageDetails. */
-  private associationsOf(packageId: string): Json[] {
+  /** Every association of a package, domain by domain, as DomainPackageDetails; with a caller, on its domains only. */
+  private associationsOf(packageId: string, caller?: Caller): Json[] {
     this.settle();
-    return [...this.domains.values()].flatMap((domain) => {
-      const pkg = domain.packages.get(packageId);
-      return pkg ? [this.renderPackage(domain, pkg)] : [];
-    });
+    return [...this.domains.values()]
+      .filter((domain) => caller === undefined || isEnd(domain, caller))
+      .flatMap((domain) => {
+        const pkg = domain.packages.get(packageId);
+        return pkg ? [this.renderPackage(domain, pkg)] : [];
+      });
   }
 
   reset(world: World | undefined, timing: Timing | undefined): void {
@@ -767,7 +770,7 @@ export class WorldState {
     return { DomainPackageDetailsList: targets.map((p) => this.renderPackage(domain, p)) };
   }
 
-  associatePackages(body: unknown): Json {
+  associatePackages(body: unknown, caller: Caller = DEFAULT_CALLER): Json {
     const input = asObject(body);
     const domainName = validateDomainName(input.DomainName, 'domainName');
     if (!Array.isArray(input.PackageList)) throw constraintError('packageList', input.PackageList, 'Member must not be null');
@@ -787,8 +790,10 @@ export class WorldState {
     });
 
     const domain = this.domainForPackageChange(domainName);
-    for (const id of requested.keys()) {
-      const managed = this.packageCatalog.facts(id);
+    for (const [id, details] of requested) {
+      // Another account's or region's package is not found, nor is a prerequisite of theirs.
+      for (const prerequisite of details.prerequisites ?? []) this.packageCatalog.facts(prerequisite, caller);
+      const managed = this.packageCatalog.facts(id, caller);
       if (managed && managed.status !== 'AVAILABLE' && managed.availableVersion === undefined) {
         throw validation(`Package ${id} is ${managed.status} and has no available version yet`);
       }

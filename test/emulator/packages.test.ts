@@ -235,6 +235,103 @@ describe('package catalog', () => {
     expect(emulator.mutatingRequests().map((r) => r.operation)).toEqual(['CreatePackage']);
   });
 
+  describe('packages belong to their account and region', () => {
+    const clients: OpenSearchClient[] = [];
+    const clientOf = (accessKeyId: string, region: string) => {
+      const other = new OpenSearchClient({
+        endpoint: emulator.endpoint,
+        region,
+        credentials: { accessKeyId, secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
+      clients.push(other);
+      return other;
+    };
+    afterAll(() => clients.forEach((other) => other.destroy()));
+    const notFound = (id: string) => ({
+      name: 'ResourceNotFoundException',
+      message: `Package not found: ${id}`,
+      $metadata: { httpStatusCode: 409 },
+    });
+
+    test('another account does not see, change, delete or associate a package; its owner does', async () => {
+      const id = await create();
+      const stranger = clientOf('AKIALOCAL333333333333', 'us-east-1');
+      emulator.addDomain({ domainName: 'search-stranger', ownerId: '333333333333' });
+      const describe = (who: OpenSearchClient) =>
+        who.send(new DescribePackagesCommand({ Filters: [{ Name: 'PackageID', Value: [id] }] })).then((r) => r.PackageDetailsList);
+      expect(await describe(stranger)).toEqual([]);
+      await expect(
+        stranger.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt') })),
+      ).rejects.toMatchObject(notFound(id));
+      await expect(stranger.send(new GetPackageVersionHistoryCommand({ PackageID: id }))).rejects.toMatchObject(notFound(id));
+      await expect(stranger.send(new ListDomainsForPackageCommand({ PackageID: id }))).rejects.toMatchObject(notFound(id));
+      await expect(stranger.send(new DeletePackageCommand({ PackageID: id }))).rejects.toMatchObject(notFound(id));
+      await expect(
+        stranger.send(new AssociatePackagesCommand({ DomainName: 'search-stranger', PackageList: [{ PackageID: id }] })),
+      ).rejects.toMatchObject(notFound(id));
+      await expect(stranger.send(new AssociatePackageCommand({ PackageID: id, DomainName: 'search-stranger' }))).rejects.toMatchObject(
+        notFound(id),
+      );
+      expect(emulator.packages('search-stranger')).toEqual([]);
+      // Nothing changed, and the owner still has it all.
+      expect(emulator.managedPackage(id)).toMatchObject({
+        ownerId: '111111111111',
+        region: 'us-east-1',
+        status: 'AVAILABLE',
+        availableVersion: 'v1',
+      });
+      expect((await describe(client))?.map((p) => p.PackageID)).toEqual([id]);
+      await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id }] }));
+      expect(emulator.packages(DOMAIN)).toEqual([{ packageId: id, status: 'ACTIVE', packageVersion: 'v1' }]);
+    });
+
+    test('another region of the same account does not see it either; a prerequisite of another account is not found', async () => {
+      const id = await create();
+      const elsewhere = clientOf('AKIALOCAL111111111111', 'eu-west-1');
+      expect((await elsewhere.send(new DescribePackagesCommand({}))).PackageDetailsList).toEqual([]);
+      await expect(elsewhere.send(new GetPackageVersionHistoryCommand({ PackageID: id }))).rejects.toMatchObject(notFound(id));
+      emulator.addManagedPackage({ packageId: 'F222222222', packageName: 'theirs', ownerId: '333333333333' });
+      await expect(
+        client.send(
+          new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id, PrerequisitePackageIDList: ['F222222222'] }] }),
+        ),
+      ).rejects.toMatchObject(notFound('F222222222'));
+      expect(emulator.packages(DOMAIN)).toEqual([]);
+    });
+
+    test('names are unique per account and region: another account may take the same name', async () => {
+      const mine = await create('synonyms');
+      const stranger = clientOf('AKIALOCAL333333333333', 'us-east-1');
+      const { PackageDetails } = await stranger.send(
+        new CreatePackageCommand({ PackageName: 'synonyms', PackageType: 'TXT-DICTIONARY', PackageSource: source() }),
+      );
+      expect(PackageDetails?.PackageID).not.toBe(mine);
+      expect(emulator.managedPackage(PackageDetails!.PackageID!)).toMatchObject({ ownerId: '333333333333', region: 'us-east-1' });
+      await expect(create('synonyms')).rejects.toMatchObject({ name: 'ResourceAlreadyExistsException' });
+    });
+
+    test("an AWS-owned package (G…) is seen and associable by every account, and ListDomainsForPackage shows only the caller's domains", async () => {
+      emulator.addManagedPackage({
+        packageId: 'G123456789',
+        packageName: 'analysis-icu',
+        packageType: 'ZIP-PLUGIN',
+        engineVersion: 'OpenSearch_2.17',
+      });
+      const stranger = clientOf('AKIALOCAL333333333333', 'us-east-1');
+      emulator.addDomain({ domainName: 'search-stranger', ownerId: '333333333333' });
+      const seen = await stranger.send(new DescribePackagesCommand({ Filters: [{ Name: 'PackageID', Value: ['G123456789'] }] }));
+      expect(seen.PackageDetailsList).toEqual([expect.objectContaining({ PackageID: 'G123456789', PackageOwner: 'AWS' })]);
+      await stranger.send(new AssociatePackagesCommand({ DomainName: 'search-stranger', PackageList: [{ PackageID: 'G123456789' }] }));
+      await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: 'G123456789' }] }));
+      const domainsOf = async (who: OpenSearchClient) =>
+        (await who.send(new ListDomainsForPackageCommand({ PackageID: 'G123456789' }))).DomainPackageDetailsList?.map((d) => d.DomainName);
+      expect(await domainsOf(stranger)).toEqual(['search-stranger']);
+      expect(await domainsOf(client)).toEqual([DOMAIN]);
+      await expect(stranger.send(new DeletePackageCommand({ PackageID: 'G123456789' }))).rejects.toThrow('This package cannot be deleted');
+    });
+  });
+
   test('reset empties the catalog and S3', async () => {
     await create();
     emulator.reset({});
