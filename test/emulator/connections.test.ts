@@ -15,23 +15,13 @@ import {
   RejectInboundConnectionCommand,
 } from '@aws-sdk/client-opensearch';
 import { OpenSearchEmulator, World } from '../../emulator';
+import { EmulatorClients } from './clients';
 
 const T0 = 1_700_000_000_000;
 let now = T0;
 let emulator: OpenSearchEmulator;
-const clients: OpenSearchClient[] = [];
-
-/** A client of an account (its key ends with the account id) in a region. */
-function clientOf(accessKeyId: string, region: string): OpenSearchClient {
-  const client = new OpenSearchClient({
-    endpoint: emulator.endpoint,
-    region,
-    credentials: { accessKeyId, secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
-  clients.push(client);
-  return client;
-}
+const clients = new EmulatorClients(() => emulator.endpoint);
+const clientOf = (accessKeyId: string, region: string) => clients.of(accessKeyId, region);
 
 let source: OpenSearchClient; // account 222222222222 in eu-west-1
 let destination: OpenSearchClient; // the default account 111111111111 in us-east-1
@@ -65,7 +55,7 @@ beforeAll(async () => {
   stranger = clientOf('AKIALOCAL333333333333', 'us-east-1');
 });
 afterAll(async () => {
-  clients.forEach((client) => client.destroy());
+  clients.destroyAll();
   await emulator.stop();
 });
 beforeEach(() => {

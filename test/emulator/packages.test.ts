@@ -16,6 +16,7 @@ import {
   UpdatePackageCommand,
 } from '@aws-sdk/client-opensearch';
 import { OpenSearchEmulator } from '../../emulator';
+import { EmulatorClients } from './clients';
 
 const T0 = 1_700_000_000_000;
 let now = T0;
@@ -236,18 +237,9 @@ describe('package catalog', () => {
   });
 
   describe('packages belong to their account and region', () => {
-    const clients: OpenSearchClient[] = [];
-    const clientOf = (accessKeyId: string, region: string) => {
-      const other = new OpenSearchClient({
-        endpoint: emulator.endpoint,
-        region,
-        credentials: { accessKeyId, secretAccessKey: 'x' },
-        maxAttempts: 1,
-      });
-      clients.push(other);
-      return other;
-    };
-    afterAll(() => clients.forEach((other) => other.destroy()));
+    const clients = new EmulatorClients(() => emulator.endpoint);
+    const clientOf = (accessKeyId: string, region: string) => clients.of(accessKeyId, region);
+    afterAll(() => clients.destroyAll());
     const notFound = (id: string) => ({
       name: 'ResourceNotFoundException',
       message: `Package not found: ${id}`,

@@ -38,6 +38,11 @@ const domainVersion = (packageId: string) =>
   emulator()
     .packages(DOMAIN)
     ?.find((p) => p.packageId === packageId)?.packageVersion;
+/** The mutating calls the emulator answered, with their bodies. */
+const callsMade = () =>
+  emulator()
+    .mutatingRequests()
+    .map((r) => [r.operation, r.body]);
 const create = (packages: Entry[]) => event(ASSOCIATION, 'Create', props(packages));
 const update = (packages: Entry[], old: Entry[], physicalResourceId = BASE_ID) =>
   event(ASSOCIATION, 'Update', props(packages), { physicalResourceId, oldProperties: props(old) });
@@ -196,11 +201,7 @@ describe('PackageAssociation handler', () => {
         { PackageId: 'F2', PackageVersion: 'v2' },
       ];
       await run(update(next, old));
-      expect(
-        emulator()
-          .mutatingRequests()
-          .map((r) => [r.operation, r.body]),
-      ).toEqual([
+      expect(callsMade()).toEqual([
         ['DissociatePackages', { DomainName: DOMAIN, PackageList: ['F3'] }],
         ['AssociatePackages', { DomainName: DOMAIN, PackageList: [{ PackageID: 'F2' }] }],
       ]);
@@ -231,11 +232,7 @@ describe('PackageAssociation handler', () => {
       expect(emulator().snapshot().domains?.[0].packages).toEqual([expect.objectContaining({ packageId: id, status: 'ACTIVE' })]);
       emulator().clearRequests();
       await run(update([{ PackageId: id, PackageVersion: 'v2' }], [{ PackageId: id, PackageVersion: 'v1' }]));
-      expect(
-        emulator()
-          .mutatingRequests()
-          .map((r) => [r.operation, r.body]),
-      ).toEqual([['AssociatePackages', { DomainName: DOMAIN, PackageList: [{ PackageID: id }] }]]);
+      expect(callsMade()).toEqual([['AssociatePackages', { DomainName: DOMAIN, PackageList: [{ PackageID: id }] }]]);
       const listed = emulator().requests.filter((r) => r.operation === 'ListPackagesForDomain');
       expect(listed.length).toBeGreaterThan(0);
       expect(domainVersion(id)).toBe('v2');
@@ -248,11 +245,7 @@ describe('PackageAssociation handler', () => {
       emulator().clearRequests();
       const next = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4', 'F3'] }];
       await run(update(next, old));
-      expect(
-        emulator()
-          .mutatingRequests()
-          .map((r) => [r.operation, r.body]),
-      ).toEqual([
+      expect(callsMade()).toEqual([
         ['AssociatePackages', { DomainName: DOMAIN, PackageList: [{ PackageID: 'F1', PrerequisitePackageIDList: ['F4', 'F3'] }] }],
       ]);
       expect(emulator().packages(DOMAIN)).toEqual(
