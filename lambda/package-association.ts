@@ -165,9 +165,10 @@ const adoptedBeforeResource = (packageIds: string[]) =>
  * associated itself are dissociated, and those it found ACTIVE are left. The physical id cannot
  * record what an Update adopts (a new id is a replacement), so the domain and the stack tell:
  * an association whose LastUpdated is not earlier than the moment CloudFormation started the
- * failed update of this resource (its stack events) was made by that update. When that moment
- * cannot be read, nothing is dissociated and the Note says so: a leftover association can be
- * removed by hand, a dissociated production package cannot be undone.
+ * failed update of this resource (its stack events) was made by that update. A transient fault
+ * reading the events is retried at the next poll. When that moment cannot be read (denied, not in
+ * the events, or still faulting at the deadline), nothing is dissociated and the Note says so: a
+ * leftover association can be removed by hand, a dissociated production package cannot be undone.
  */
 async function settleRollback(
   task: AssociationTask,
@@ -185,6 +186,10 @@ async function settleRollback(
         unreadable = `the stack events show no UPDATE_IN_PROGRESS of ${context.event.LogicalResourceId} before the rollback`;
       }
     } catch (error) {
+      if (isTransient(error) && context.mayMutate) {
+        // Read again at the next poll; only the poll past the deadline settles without it.
+        throw error;
+      }
       unreadable = `DescribeStackEvents failed: ${errorName(error)}: ${errorMessage(error)}`;
     }
   }

@@ -1,7 +1,7 @@
 import { SeedDomain } from '../../emulator';
 import { packageAssociationPhysicalId } from '../../lib/private/contracts/package-association';
 import { onEvent } from '../../lambda';
-import { STACK_ID, event, mutations, passTime, run, seed, stackEvent, useEmulator, virtualTime } from './harness';
+import { STACK_ID, aged, event, mutations, passTime, run, seed, stackEvent, useEmulator, virtualTime } from './harness';
 
 const { emulator, stack } = useEmulator();
 const ASSOCIATION = 'Custom::OpenSearchPackageAssociation';
@@ -467,6 +467,34 @@ describe('PackageAssociation handler', () => {
         'stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): packages F2, F4 are left as they are: when the update that failed started ' +
           'could not be read (DescribeStackEvents failed: AccessDenied: not authorized to perform: cloudformation:DescribeStackEvents), ' +
           'so whether it associated them is unknown; dissociate them by hand if it did',
+      );
+    });
+
+    test('Update during a rollback, the stack events faulting for a while: read again at the next poll, then settled as usual', async () => {
+      const { physicalId, old, next } = await forwardUpdateThatFails();
+      let failures = 6;
+      stack().fault = (_n, action) =>
+        action === 'DescribeStackEvents' && failures-- > 0
+          ? { httpStatus: 503, code: 'ServiceUnavailable', message: 'Service is unavailable' }
+          : undefined;
+      const outcome = await run(update(next, old, physicalId));
+      expect(outcome.polls).toBeGreaterThan(0);
+      expect(mutations(emulator())).toEqual([`DissociatePackages ${DOMAIN} [F4]`]);
+      expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F3 ACTIVE', 'F2 ACTIVE']);
+      expect(outcome.data.Note).toBe(
+        'stack is rolling back (UPDATE_ROLLBACK_IN_PROGRESS): packages F2 were ACTIVE before the update that failed and are left as they are',
+      );
+    });
+
+    test('Update during a rollback, the stack events still faulting at the deadline: nothing is dissociated, and the Note says why', async () => {
+      const { physicalId, old, next } = await forwardUpdateThatFails();
+      stack().fault = (_n, action) =>
+        action === 'DescribeStackEvents' ? { httpStatus: 503, code: 'ServiceUnavailable', message: 'Service is unavailable' } : undefined;
+      const outcome = await run(update(next, old, physicalId), { beforePoll: (e, poll) => (poll === 1 ? aged(61_000)(e) : e) });
+      expect(mutations(emulator())).toEqual([]);
+      expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F3 ACTIVE', 'F2 ACTIVE', 'F4 ACTIVE']);
+      expect(outcome.data.Note).toContain(
+        'packages F2, F4 are left as they are: when the update that failed started could not be read (DescribeStackEvents failed: ServiceUnavailable',
       );
     });
 
