@@ -73,10 +73,14 @@ export const packageAssociation: ResourceKind<Task> = {
     const props = parsePackageAssociationProperties(event.ResourceProperties);
     const { domainName, timeoutSeconds, packages } = props;
     const basePhysicalId = packageAssociationPhysicalId(domainName, event.StackId, event.LogicalResourceId);
+    // An association cannot take a domain back to an older version (it gets the newest), so the
+    // rollback Update of one that moved the domain on leaves the version the domain runs: waiting
+    // for the old one would only time out and leave the stack in UPDATE_ROLLBACK_FAILED.
+    const wanted = situation.rollback ? packages.map((entry) => ({ ...entry, packageVersion: undefined })) : packages;
     const associate = (dissociate: string[], create?: AssociationTask['create']): AssociationTask => ({
       kind: 'associate',
       domainName,
-      packages,
+      packages: wanted,
       dissociation: dissociationTask(domainName, dissociate),
       create,
     });

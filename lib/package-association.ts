@@ -120,7 +120,7 @@ export interface PackageAssociationProps {
  * | Delete | one DissociatePackages call for every listed package still associated, then wait until they are gone (shared with PackageDissociation) |
  * | Delete, domain gone | succeed at once |
  * | Delete or Update during a rollback | packages that were ACTIVE before the resource was created are left as they are |
- * | Update during a rollback | of the packages the failed update added, only those whose association is not older than the start of that update (DescribeStackEvents) are dissociated; the rest, or all when the start cannot be read, are left and named in the Note |
+ * | Update during a rollback | of the packages the failed update added, only those whose association is not older than the start of that update (DescribeStackEvents) are dissociated; the rest, or all when the start cannot be read, are left and named in the Note; the domain keeps the package versions it runs (an association cannot go back to an older one) |
  */
 export class PackageAssociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageAssociationProps) {

@@ -518,6 +518,18 @@ describe('PackageAssociation handler', () => {
       expect(stack().calls.map((c) => c.action)).toEqual(['DescribeStacks']);
     });
 
+    test('Update during a rollback to an older package version: no call (association cannot go back), the domain keeps the version it runs', async () => {
+      world();
+      await run(create([{ PackageId: 'F2', PackageVersion: 'v2' }]));
+      expect(domainVersion('F2')).toBe('v2');
+      stack().status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+      emulator().clearRequests();
+      const outcome = await run(update([{ PackageId: 'F2', PackageVersion: 'v1' }], [{ PackageId: 'F2', PackageVersion: 'v2' }]));
+      expect(mutations(emulator())).toEqual([]);
+      expect(domainVersion('F2')).toBe('v2');
+      expect(outcome.polls).toBe(0);
+    });
+
     test('the same Delete outside a rollback dissociates every listed package', async () => {
       world([{ packageId: 'F1' }]);
       await run(remove([{ PackageId: 'F1' }], `${BASE_ID}:adopted:F1`));
