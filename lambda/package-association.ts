@@ -57,7 +57,9 @@ const isActiveAt = (association: DomainPackageDetails | undefined, entry: Associ
 /**
  * PackageAssociation: associates the listed packages with a domain and keeps the domain on the
  * listed versions. Packages that were ACTIVE on the domain before the resource was created are
- * adopted, and their ids are kept in the physical id: a rollback never dissociates them.
+ * adopted, and their ids are kept in the physical id: a rollback never dissociates them. What an
+ * Update finds ACTIVE cannot be kept there (a new id is a replacement): its rollback tells it from
+ * what the update associated by the stack's events (see `settleRollback`).
  * Delete uses the dissociation step of PackageDissociation.
  */
 export const packageAssociation: ResourceKind<Task> = {
