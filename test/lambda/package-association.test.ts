@@ -155,6 +155,20 @@ describe('PackageAssociation handler', () => {
       expect(mutations(emulator())).toEqual([]);
     });
 
+    test("another account's package: fails with the service's not-found, nothing associated", async () => {
+      world();
+      emulator().addManagedPackage({ packageId: 'F5', packageName: 'theirs', ownerId: '333333333333' });
+      await expect(run(create([{ PackageId: 'F1' }, { PackageId: 'F5' }]))).rejects.toThrow(
+        `AssociatePackages on domain ${DOMAIN} failed: ResourceNotFoundException: Package not found: F5.`,
+      );
+      expect(
+        emulator()
+          .mutatingRequests()
+          .map((r) => `${r.operation} ${r.status}`),
+      ).toEqual(['AssociatePackages 409']);
+      expect(on()).toEqual([]);
+    });
+
     test('crash point: onEvent runs again while its association is ASSOCIATING: no second call, not taken for adopted', async () => {
       world();
       emulator().setTiming({ associateMs: Infinity });
