@@ -33,8 +33,6 @@ interface Config {
   /** A long wait (a plugin's blue/green dissociation), to show the poll bound holds at scale. */
   longSettleMs?: number;
   latencyRepeats: number;
-  /** The local deploy runner's virtual seconds per real second. */
-  timeCompression: number;
 }
 
 const FULL: Config = {
@@ -49,7 +47,6 @@ const FULL: Config = {
   packageCounts: [1, 10, 20],
   longSettleMs: 10 * 60_000,
   latencyRepeats: 5,
-  timeCompression: 5,
 };
 
 const CI: Config = {
@@ -63,7 +60,6 @@ const CI: Config = {
   settleMs: 25_000,
   packageCounts: [1, 20],
   latencyRepeats: 1,
-  timeCompression: 10,
 };
 
 const KB = 1024;
@@ -278,7 +274,6 @@ async function main(): Promise<void> {
     progress('completion latency through the local deploy runner');
     const latency: LatencyResult = await measureLatency({
       repeats: config.latencyRepeats,
-      timeCompression: config.timeCompression,
       tempDir,
     });
 

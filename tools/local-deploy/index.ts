@@ -20,7 +20,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
-import { VIRTUAL_CLOCK_ENV, VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
+import { VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
 import { readStack } from './assembly';
 import { type CloudFormationCall, type CloudFormationFault, CloudFormationService, type StackDescription } from './cloudformation-service';
 import { CloudFormationEngine } from './engine';
@@ -203,17 +203,16 @@ export class LocalDeployment {
         // The ResponseURL endpoint's self-signed certificate, trusted as a CA: TLS verification
         // stays on (NODE_TLS_REJECT_UNAUTHORIZED=0 is not needed).
         NODE_EXTRA_CA_CERTS: endpoint.caFile,
-        [VIRTUAL_CLOCK_ENV]: clock.envValue(),
         ...(endpoint.needsPreload ? { LOCAL_DEPLOY_RESPONSE_ENDPOINT: `${endpoint.host}:${endpoint.port}` } : {}),
       }),
       preloads: () => [VIRTUAL_CLOCK_PRELOAD, ...(endpoint.needsPreload ? [RESPONSE_PORT_PRELOAD] : [])],
-      // The library's handlers reach the emulator through the proxy, under a path of their own,
+      // The library's handlers reach the emulator through the proxy, under their sandbox's own path,
       // with the credentials of their stack's account (the emulator reads the account from the key).
-      invocationEnv: (fn, requestId) =>
+      invocationEnv: (fn, sandboxId) =>
         this.lambda.userFunctionRole(fn)
           ? {
               ...options.handlerEnvironment,
-              AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(requestId),
+              AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(sandboxId),
               AWS_ACCESS_KEY_ID: accessKeyIdOf(fn.arn.split(':')[4]),
               AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudformation.endpoint,
             }

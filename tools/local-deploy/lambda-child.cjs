@@ -1,11 +1,14 @@
 'use strict';
 /**
- * One Lambda invocation, in a fresh `node` process started by the runner's Lambda stand-in
- * (lambda-service.ts), the way the Lambda Node.js runtime runs a handler:
+ * A Lambda sandbox: a `node` process started by the runner's Lambda stand-in (lambda-service.ts)
+ * that runs one function's invocations, one at a time, the way the Lambda Node.js runtime runs a
+ * handler. For each invocation:
  *
- *   1. the parent sends { taskRoot, handler, payload, context } over the IPC channel;
- *   2. `handler` ("framework.onEvent", "index.onEvent") is loaded from taskRoot and called with
- *      the parsed event and a Lambda-like context (async or callback style);
+ *   1. the parent sends { taskRoot, handler, payload, context, virtualNow } over the IPC channel;
+ *   2. `handler` ("framework.onEvent", "index.onEvent") is loaded from taskRoot (once: the module
+ *      stays loaded for the next invocation, as in a warm sandbox), the virtual clock is set to
+ *      `virtualNow`, and the handler is called with the parsed event and a Lambda-like context
+ *      (async or callback style);
  *      (just before the call, { handlerCalled: true } tells the parent to start the timeout, which
  *      Lambda counts from the call, not from the process start);
  *   3. the result goes back as { ok: true, payload: <JSON text> }, a failure as
@@ -67,11 +70,19 @@ function callHandler(fn, event, context) {
   });
 }
 
-process.once('message', async (message) => {
-  const { taskRoot, handler, payload, context: info } = message;
+// The sandbox dies with the runner: nothing is left behind when it goes away.
+process.on('disconnect', () => process.exit(0));
+
+const virtualClock = globalThis[Symbol.for('local-deploy.virtual-clock')];
+let loaded;
+
+process.on('message', async (message) => {
+  const { taskRoot, handler, payload, virtualNow, context: info } = message;
   let reply;
   try {
-    const fn = await loadHandler(taskRoot, handler);
+    loaded ??= loadHandler(taskRoot, handler);
+    const fn = await loaded;
+    if (virtualClock && typeof virtualNow === 'number') virtualClock.now = virtualNow;
     // Real time: Lambda's timeout is real even when Date runs on the virtual clock.
     const realStart = process.hrtime.bigint();
     const context = {
@@ -86,5 +97,5 @@ process.once('message', async (message) => {
   } catch (error) {
     reply = { ok: false, error: toRuntimeError(error) };
   }
-  process.send(reply, () => process.exit(0));
+  process.send(reply);
 });

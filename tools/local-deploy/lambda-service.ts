@@ -1,16 +1,20 @@
 /**
  * The Lambda stand-in: a local HTTP endpoint for `AWS_ENDPOINT_URL_LAMBDA` that implements
- * Invoke (RequestResponse and Event) and GetFunction, and runs each invocation of a function's
- * code from its cdk.out asset directory in a fresh child `node` process (lambda-child.cjs).
+ * Invoke (RequestResponse and Event) and GetFunction, and runs a function's code from its cdk.out
+ * asset directory in child `node` processes (lambda-child.cjs), as Lambda runs it in sandboxes:
  *
- * A fresh process per invocation keeps invocations apart like separate Lambda sandboxes and lets
- * a test kill a handler mid-flight (`InvocationRecord.kill()`).
+ *  - a sandbox (one process) runs one function, one invocation at a time, and stays warm for the
+ *    next one, keeping what the code cached at module level (SDK clients) as Lambda does;
+ *  - an invocation that finds every sandbox of its function busy gets a new one (a cold start);
+ *  - a sandbox whose invocation crashed or timed out is gone; the next invocation starts afresh.
+ *
+ * A test can kill a handler mid-flight (`InvocationRecord.kill()`): its sandbox dies with it.
  */
 import { ChildProcess, fork } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as path from 'path';
-import { type VirtualClock, unlimited } from './clock';
+import { VIRTUAL_CLOCK_ENV, type VirtualClock, unlimited } from './clock';
 import { closableServer, listenOnLoopback } from './local-server';
 import type { FunctionSpec } from './stack-model';
 
@@ -52,6 +56,8 @@ export interface InvocationRecord {
   result?: string;
   /** The child's stdout and stderr lines. */
   readonly logs: string[];
+  /** Real milliseconds from the invoke to the answer (0 while running): the runner's own cost, for the benchmark. */
+  realMs: number;
   /** Kills the child process (SIGKILL), as if the sandbox died. */
   kill(): void;
 }
@@ -64,7 +70,7 @@ export interface InvokeResult {
 
 export interface LambdaServiceOptions {
   readonly clock: VirtualClock;
-  /** Environment every child gets (endpoints, dummy credentials, preload settings). */
+  /** Environment every child gets (endpoints, dummy credentials, preload settings); the virtual clock's is added here. */
   readonly baseEnv: () => Record<string, string>;
   /** Extra `--require` preloads for every child. */
   readonly preloads: () => string[];
@@ -73,7 +79,7 @@ export interface LambdaServiceOptions {
    * the runner gives the Provider framework's user functions their service endpoint and the
    * test's `handlerEnvironment` here.
    */
-  readonly invocationEnv?: (fn: FunctionSpec, requestId: string) => Record<string, string>;
+  readonly invocationEnv?: (fn: FunctionSpec, sandboxId: string) => Record<string, string>;
 }
 
 /** Which user function of a Provider framework a function is: the one it calls onEvent or isComplete. */
@@ -101,13 +107,39 @@ function placeOf(reference: string): string | undefined {
   return arn ? `${arn[1]}:${arn[2]}:${arn[3]}` : undefined;
 }
 
+/** Stands for the sandbox id when environments are compared: the id differs, the rest must not. */
+const SANDBOX_ID_PLACEHOLDER = 'sandbox';
+
+/** One warm execution environment: a child process running one function's code. */
+interface Sandbox {
+  /** Names the sandbox in its environment (the runner's service proxy path): see `invocation`. */
+  readonly id: string;
+  /** Function, code and environment: an invocation reuses a sandbox only when all are the same. */
+  readonly key: string;
+  readonly arn: string;
+  readonly child: ChildProcess;
+  readonly logStreamName: string;
+  /** The invocation in flight, if any. */
+  running?: {
+    readonly record: InvocationRecord;
+    handlerCalled(): void;
+    answered(payload: string, failed: boolean): void;
+    ended(why: string): void;
+  };
+  /** Where output goes: the invocation running, or the last one (a line written after the answer). */
+  lastRecord?: InvocationRecord;
+  /** A newer version of the function was registered: no further invocations. */
+  retired?: boolean;
+}
+
 export class LambdaService {
   readonly invocations: InvocationRecord[] = [];
   private readonly byRequestId = new Map<string, InvocationRecord>();
   private readonly functions = new Map<string, FunctionSpec>();
   /** The same functions by `placeOf` their ARN. */
   private readonly functionsByPlace = new Map<string, FunctionSpec>();
-  private readonly children = new Set<ChildProcess>();
+  private readonly sandboxes = new Set<Sandbox>();
+  private readonly sandboxById = new Map<string, Sandbox>();
   // Every pending sleep listens to it: no listener limit.
   private readonly aborter = unlimited(new AbortController());
   private close?: () => Promise<void>;
@@ -127,13 +159,19 @@ export class LambdaService {
 
   async stop(): Promise<void> {
     this.aborter.abort();
-    for (const child of this.children) child.kill('SIGKILL');
+    for (const sandbox of this.sandboxes) sandbox.child.kill('SIGKILL');
     await this.close?.();
   }
 
   /** Makes these functions invocable, replacing earlier versions of the same names. */
   register(functions: readonly FunctionSpec[]): void {
     for (const fn of functions) {
+      // The old version's sandboxes serve no new invocation: idle ones go now, busy ones when done.
+      for (const sandbox of this.sandboxes) {
+        if (sandbox.arn !== fn.arn) continue;
+        sandbox.retired = true;
+        if (!sandbox.running) sandbox.child.kill('SIGKILL');
+      }
       this.functions.set(fn.name, fn);
       const place = placeOf(fn.arn);
       if (place) this.functionsByPlace.set(place, fn);
@@ -146,9 +184,12 @@ export class LambdaService {
     return (place ? this.functionsByPlace.get(place) : undefined) ?? this.functions.get(functionNameOf(reference));
   }
 
-  /** The invocation with this Lambda request id. */
-  invocation(requestId: string): InvocationRecord | undefined {
-    return this.byRequestId.get(requestId);
+  /**
+   * The invocation with this Lambda request id, or the one a sandbox runs now (by the sandbox id
+   * the runner put in the sandbox's environment: see `invocationEnv`).
+   */
+  invocation(id: string): InvocationRecord | undefined {
+    return this.byRequestId.get(id) ?? this.sandboxById.get(id)?.running?.record;
   }
 
   /**
@@ -190,7 +231,7 @@ export class LambdaService {
   private run(fn: FunctionSpec, payload: string, invocationType: 'RequestResponse' | 'Event'): Promise<InvokeResult> {
     const requestId = randomUUID();
     const clock = this.options.clock;
-    let child: ChildProcess | undefined;
+    let sandbox: Sandbox | undefined;
     const record: InvocationRecord = {
       requestId,
       logicalId: fn.logicalId,
@@ -201,17 +242,22 @@ export class LambdaService {
       startedAt: clock.now(),
       outcome: 'running',
       logs: [],
-      kill: () => child?.kill('SIGKILL'),
+      realMs: 0,
+      // Only while this invocation runs: the sandbox may serve another one afterwards.
+      kill: () => {
+        if (sandbox?.running?.record === record) sandbox.child.kill('SIGKILL');
+      },
     };
     this.invocations.push(record);
     this.byRequestId.set(requestId, record);
+    const realStart = process.hrtime.bigint();
     const result = (outcome: InvocationOutcome, payload: string, failed: boolean): InvokeResult => {
       record.outcome = outcome;
       record.result = payload;
       record.endedAt = clock.now();
+      record.realMs = Number(process.hrtime.bigint() - realStart) / 1e6;
       return { statusCode: 200, payload, ...(failed ? { functionError: 'Unhandled' as const } : {}) };
     };
-    const runtimeError = (errorType: string, errorMessage: string) => JSON.stringify({ errorType, errorMessage, trace: [] });
 
     if (this.aborter.signal.aborted) {
       return Promise.resolve(result('crashed', runtimeError('Runtime.ExitError', 'The local deploy runner was stopped'), true));
@@ -222,89 +268,51 @@ export class LambdaService {
     }
 
     const timeoutSeconds = Math.min(fn.timeoutSeconds, MAX_LOCAL_TIMEOUT_SECONDS);
-    const region = fn.arn.split(':')[3];
-    const env: Record<string, string> = {
-      ...this.options.baseEnv(),
-      ...fn.environment,
-      ...this.options.invocationEnv?.(fn, requestId),
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      // Reserved variables last: Lambda does not let a function's configuration override them.
-      AWS_LAMBDA_FUNCTION_NAME: fn.name,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
-      AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
-      AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${requestId.replace(/-/g, '')}`,
-      LAMBDA_TASK_ROOT: fn.codeDir,
-      _HANDLER: fn.handler,
-    };
     return new Promise<InvokeResult>((resolve) => {
+      // Virtual time stands still until the invocation has ended (see clock.ts).
+      const release = clock.hold();
       let settled = false;
-      // The first of: the handler's answer, the timeout, the process ending without an answer.
+      let timer: NodeJS.Timeout | undefined;
       const settle = (outcome: InvocationOutcome, payload: string, failed: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         resolve(result(outcome, payload, failed));
       };
-      // Virtual time stands still until the process is gone (see clock.ts).
-      const release = clock.hold();
-      child = fork(CHILD_BOOTSTRAP, [], {
-        cwd: fn.codeDir,
-        env,
-        // Only our preloads: the parent's execArgv (tsx, jest loaders) must not leak into a "sandbox".
-        execArgv: this.options.preloads().flatMap((file) => ['--require', file]),
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      });
-      this.children.add(child);
-      record.pid = child.pid;
-      const collect = (stream: NodeJS.ReadableStream | null) => {
-        let rest = '';
-        stream?.setEncoding('utf8');
-        stream?.on('data', (chunk: string) => {
-          const lines = (rest + chunk).split('\n');
-          rest = lines.pop() ?? '';
-          record.logs.push(...lines);
-        });
-        stream?.on('end', () => rest && record.logs.push(rest));
-      };
-      collect(child.stdout);
-      collect(child.stderr);
       const timeOut = (what: string) => {
-        child?.kill('SIGKILL');
         settle('timeout', runtimeError('Sandbox.Timedout', `RequestId: ${requestId} Error: ${what}`), true);
+        // Lambda resets a sandbox whose invocation timed out; the clock moves on once it is gone.
+        target.child.kill('SIGKILL');
       };
-      let timer = setTimeout(
-        () => timeOut(`Init timed out after ${LOCAL_INIT_LIMIT_SECONDS.toFixed(2)} seconds`),
-        LOCAL_INIT_LIMIT_SECONDS * 1000,
-      );
-      child.on('message', (message: { handlerCalled?: boolean; ok?: boolean; payload?: string; error?: unknown }) => {
-        if (message.handlerCalled) {
+      const target = this.sandboxFor(fn);
+      sandbox = target;
+      target.running = {
+        record,
+        handlerCalled: () => {
           // Loaded: from here on, the function's own timeout.
           clearTimeout(timer);
           timer = setTimeout(() => timeOut(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), timeoutSeconds * 1000);
-          return;
-        }
-        if (message.ok) settle('success', message.payload ?? 'null', false);
-        else settle('error', JSON.stringify(message.error), true);
-      });
-      // 'close', not 'exit': it comes after the IPC channel and stdio are drained, so an answer
-      // sent just before exiting is never mistaken for a crash.
-      child.on('close', (code, signal) => {
-        if (child) this.children.delete(child);
-        release();
-        const status = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
-        settle('crashed', runtimeError('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited with error: ${status}`), true);
-      });
-      child.on('error', (error) => {
-        // A process that could not start has no 'close' to wait for.
-        if (child?.pid === undefined) release();
-        settle('crashed', runtimeError('Runtime.ExitError', `RequestId: ${requestId} Error: ${error.message}`), true);
-      });
-      child.send({
+        },
+        answered: (payload, failed) => {
+          settle(failed ? 'error' : 'success', payload, failed);
+          release();
+        },
+        ended: (why) => {
+          settle('crashed', runtimeError('Runtime.ExitError', `RequestId: ${requestId} Error: ${why}`), true);
+          release();
+        },
+      };
+      target.lastRecord = record;
+      // The init limit applies until the handler is called: on a cold start it covers the process start.
+      timer = setTimeout(
+        () => timeOut(`Init timed out after ${LOCAL_INIT_LIMIT_SECONDS.toFixed(2)} seconds`),
+        LOCAL_INIT_LIMIT_SECONDS * 1000,
+      );
+      target.child.send({
         taskRoot: fn.codeDir,
         handler: fn.handler,
         payload,
+        virtualNow: clock.now(),
         context: {
           awsRequestId: requestId,
           functionName: fn.name,
@@ -312,11 +320,96 @@ export class LambdaService {
           invokedFunctionArn: fn.arn,
           memoryLimitInMB: String(fn.memorySize),
           logGroupName: fn.logGroupName,
-          logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+          logStreamName: target.logStreamName,
           timeoutMs: timeoutSeconds * 1000,
         },
       });
     });
+  }
+
+  /**
+   * An idle sandbox that runs this function with the same environment, or a new one. Like Lambda,
+   * a function busy in one sandbox gets another for a concurrent invocation.
+   */
+  private sandboxFor(fn: FunctionSpec): Sandbox {
+    const key = `${fn.arn}\0${fn.codeDir}\0${fn.handler}\0${stableJson(this.environment(fn, SANDBOX_ID_PLACEHOLDER, ''))}`;
+    const idle = [...this.sandboxes].find((candidate) => candidate.key === key && !candidate.running);
+    if (idle) return idle;
+
+    const id = randomUUID();
+    const logStreamName = `local/[$LATEST]${id.replace(/-/g, '')}`;
+    const child = fork(CHILD_BOOTSTRAP, [], {
+      cwd: fn.codeDir,
+      env: { ...this.environment(fn, id, logStreamName), [VIRTUAL_CLOCK_ENV]: this.options.clock.envValue() },
+      // Only our preloads: the parent's execArgv (tsx, jest loaders) must not leak into a "sandbox".
+      execArgv: this.options.preloads().flatMap((file) => ['--require', file]),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const sandbox: Sandbox = { id, key, arn: fn.arn, child, logStreamName };
+    this.sandboxes.add(sandbox);
+    this.sandboxById.set(id, sandbox);
+    const collect = (stream: NodeJS.ReadableStream | null) => {
+      let rest = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() ?? '';
+        sandbox.lastRecord?.logs.push(...lines);
+      });
+      stream?.on('end', () => rest && sandbox.lastRecord?.logs.push(rest));
+    };
+    collect(child.stdout);
+    collect(child.stderr);
+    child.on('message', (message: { handlerCalled?: boolean; ok?: boolean; payload?: string; error?: unknown }) => {
+      const running = sandbox.running;
+      if (!running) return;
+      if (message.handlerCalled) return running.handlerCalled();
+      sandbox.running = undefined;
+      if (message.ok) running.answered(message.payload ?? 'null', false);
+      else running.answered(JSON.stringify(message.error), true);
+      if (sandbox.retired) child.kill('SIGKILL');
+    });
+    let gone = false;
+    const end = (why: string) => {
+      if (gone) return;
+      gone = true;
+      this.sandboxes.delete(sandbox);
+      this.sandboxById.delete(id);
+      const running = sandbox.running;
+      sandbox.running = undefined;
+      running?.ended(why);
+    };
+    // 'close', not 'exit': it comes after the IPC channel and stdio are drained, so an answer
+    // sent just before the process died is never mistaken for a crash.
+    child.on('close', (code, signal) => {
+      end(`Runtime exited with error: ${signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`}`);
+    });
+    // A process that could not start has no 'close' to wait for.
+    child.on('error', (error) => {
+      if (child.pid === undefined) end(error.message);
+    });
+    return sandbox;
+  }
+
+  /** The environment of a function's sandbox, but the virtual clock's start value (added when it starts). */
+  private environment(fn: FunctionSpec, sandboxId: string, logStreamName: string): Record<string, string> {
+    const region = fn.arn.split(':')[3];
+    const env: Record<string, string> = {
+      ...this.options.baseEnv(),
+      ...fn.environment,
+      ...this.options.invocationEnv?.(fn, sandboxId),
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      // Reserved variables last: Lambda does not let a function's configuration override them.
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+      LAMBDA_TASK_ROOT: fn.codeDir ?? '',
+      _HANDLER: fn.handler,
+    };
+    return env;
   }
 
   // ---------------------------------------------------------------- HTTP face
@@ -375,6 +468,20 @@ export class LambdaService {
     }
     return sendError(res, 404, 'UnknownOperationException', `No operation matches ${req.method} ${pathname}`);
   }
+}
+
+/** The Lambda runtime's error payload. */
+function runtimeError(errorType: string, errorMessage: string): string {
+  return JSON.stringify({ errorType, errorMessage, trace: [] });
+}
+
+/** JSON with keys sorted, so that equal environments give equal text. */
+function stableJson(values: Record<string, string>): string {
+  return JSON.stringify(
+    Object.keys(values)
+      .sort()
+      .map((key) => [key, values[key]]),
+  );
 }
 
 function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string>): void {

@@ -154,9 +154,12 @@ export class ServiceProxy {
     this.close = closableServer(this.server);
   }
 
-  /** The endpoint one invocation is given. */
-  endpointFor(invocationId: string): string {
-    return `${this.url}/invocations/${invocationId}`;
+  /**
+   * The endpoint a Lambda sandbox is given: its id in the path tells which invocation made a call
+   * (a sandbox runs one invocation at a time: LambdaService.invocation).
+   */
+  endpointFor(sandboxId: string): string {
+    return `${this.url}/invocations/${sandboxId}`;
   }
 
   async stop(): Promise<void> {
