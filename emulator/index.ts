@@ -45,6 +45,7 @@ export type {
   World,
 } from './types';
 export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
+export { MUTATING_OPERATIONS, operationOf } from './server';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',

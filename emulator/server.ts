@@ -100,6 +100,20 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
   ...PACKAGE_MUTATIONS,
 ]);
 
+/** The route a request takes, by method and path, and the labels its pattern captured. */
+function routeOf(method: string, pathname: string): { route: Route; labels: string[] } | undefined {
+  for (const route of ROUTES) {
+    const match = route.method === method ? route.pattern.exec(pathname) : null;
+    if (match) return { route, labels: match.slice(1) };
+  }
+  return undefined;
+}
+
+/** The operation a request is, from its method and path (without the query); 'Unknown' when none matches. */
+export function operationOf(method: string, pathname: string): OperationName | 'Unknown' {
+  return routeOf(method, pathname)?.route.operation ?? 'Unknown';
+}
+
 const DEFAULT_SLOW_MS = 1000;
 
 /** What the front end needs from the emulator that owns it. */
@@ -200,14 +214,7 @@ export class EmulatorHttpServer {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const query = Object.fromEntries(url.searchParams.entries());
-    let match: { route: Route; labels: string[] } | undefined;
-    for (const route of ROUTES) {
-      const m = route.method === method ? route.pattern.exec(url.pathname) : null;
-      if (m) {
-        match = { route, labels: m.slice(1) };
-        break;
-      }
-    }
+    const match = routeOf(method, url.pathname);
 
     let body: unknown;
     let bodyError: ServiceError | undefined;

@@ -1,8 +1,9 @@
 /**
  * The OpenSearch endpoint as the library's handlers reach it: a pass-through HTTP proxy in front
- * of the emulator. Each handler invocation gets its own base path (`/invocations/<Lambda request
- * id>`, in AWS_ENDPOINT_URL_OPENSEARCH; the SDK keeps an endpoint's path), so every call is
- * attributed to the invocation, and so to the resource and request, that made it.
+ * of the emulator. Each Lambda sandbox of a handler gets its own base path (`/invocations/<sandbox
+ * id>`, in AWS_ENDPOINT_URL_OPENSEARCH; the SDK keeps an endpoint's path); a sandbox runs one
+ * invocation at a time, so every call is attributed to the invocation, and so to the resource and
+ * request, that made it.
  *
  * It forwards requests and answers unchanged (faults included: a dropped connection is dropped
  * on both sides, a request the client gives up on is given up upstream too), and adds:
@@ -14,39 +15,16 @@
  *    its sandbox died between the service's answer and the handler's response.
  */
 import * as http from 'http';
+import { MUTATING_OPERATIONS, operationOf } from '../../emulator';
 import { closableServer, listenOnLoopback } from './local-server';
 import type { VirtualClock } from './clock';
 import type { InvocationRecord, LambdaService, UserFunctionRole } from './lambda-service';
 
-/** The operations of the emulated service, by method and path (its REST routes). */
-const OPERATIONS: ReadonlyArray<{ method: string; pattern: RegExp; operation: string }> = [
-  { method: 'POST', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/search$/, operation: 'DescribeInboundConnections' },
-  { method: 'PUT', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+\/reject$/, operation: 'RejectInboundConnection' },
-  { method: 'PUT', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+\/accept$/, operation: 'AcceptInboundConnection' },
-  { method: 'DELETE', pattern: /^\/2021-01-01\/opensearch\/cc\/inboundConnection\/[^/]+$/, operation: 'DeleteInboundConnection' },
-  { method: 'POST', pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection$/, operation: 'CreateOutboundConnection' },
-  { method: 'POST', pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection\/search$/, operation: 'DescribeOutboundConnections' },
-  { method: 'DELETE', pattern: /^\/2021-01-01\/opensearch\/cc\/outboundConnection\/[^/]+$/, operation: 'DeleteOutboundConnection' },
-  { method: 'POST', pattern: /^\/2021-01-01\/packages\/dissociateMultiple$/, operation: 'DissociatePackages' },
-  { method: 'POST', pattern: /^\/2021-01-01\/packages\/associateMultiple$/, operation: 'AssociatePackages' },
-  { method: 'GET', pattern: /^\/2021-01-01\/domain\/[^/]+\/packages$/, operation: 'ListPackagesForDomain' },
-  { method: 'GET', pattern: /^\/2021-01-01\/opensearch\/domain\/[^/]+$/, operation: 'DescribeDomain' },
-];
-
-export const MUTATING_SERVICE_OPERATIONS: ReadonlySet<string> = new Set([
-  'RejectInboundConnection',
-  'DeleteInboundConnection',
-  'AcceptInboundConnection',
-  'CreateOutboundConnection',
-  'DeleteOutboundConnection',
-  'DissociatePackages',
-  'AssociatePackages',
-]);
-
-/** The operation a request is, from its method and path; 'Unknown' when none matches. */
-export function operationOf(method: string, path: string): string {
-  return OPERATIONS.find((entry) => entry.method === method && entry.pattern.test(path))?.operation ?? 'Unknown';
-}
+/**
+ * The mutating operations of the service: a crash rule can name one of them, and fault tests
+ * count what the emulator accepted of them. The emulator's own list, so the two never drift.
+ */
+export const MUTATING_SERVICE_OPERATIONS: ReadonlySet<string> = MUTATING_OPERATIONS;
 
 /** One call a library handler made to the service. */
 export interface ServiceCall {
