@@ -14,7 +14,15 @@ import { InvalidPropertyError } from '../lib/private/contracts/properties';
 import { ACCEPTED_STATUSES, mutateOrReread } from './inbound-connections';
 import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote } from './lifecycle';
 import { log } from './log';
-import { createOutboundConnection, deleteOutboundConnection, errorName, findOutboundConnections, isNotFound } from './opensearch';
+import {
+  createOutboundConnection,
+  deleteOutboundConnection,
+  errorMessage,
+  errorName,
+  findOutboundConnections,
+  isNotFound,
+  isTransient,
+} from './opensearch';
 
 type Wanted = Omit<OutboundConnectionProperties, 'timeoutSeconds'>;
 
@@ -183,11 +191,11 @@ export const outboundConnection: ResourceKind<OutboundTask> = {
       }
       return status === 'DELETED' || status === 'NOT_FOUND' ? { done: true } : { done: false, waitingFor, lastSeen: status };
     }
-    return advanceCreate(task, context, waitingFor);
+    return advanceCreate(task, context);
   },
 };
 
-async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, context: StepContext, waitingFor: string): Promise<Progress> {
+async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, context: StepContext): Promise<Progress> {
   const { wanted } = task;
   let connectionId = task.connectionId;
   let origin = task.origin;
@@ -200,15 +208,7 @@ async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, co
       );
     }
   } else {
-    connection = await outboundByIdentity(wanted);
-    if (connection !== undefined) {
-      origin = 'adopted';
-      log(`outbound connection ${connection.ConnectionId} (${subjectOf(wanted)}) already exists: adopted, no new one is made`);
-    } else if (!context.mayMutate) {
-      return { done: false, waitingFor, lastSeen: 'not created: the deadline has passed' };
-    } else {
-      ({ connection, origin } = await create(wanted));
-    }
+    ({ connection, origin } = context.phase === 'event' ? await adoptOrCreate(wanted) : await adoptOnly(wanted));
     connectionId = connection.ConnectionId;
     if (connectionId === undefined) {
       throw new ResourceFailure(`CreateOutboundConnection ${subjectOf(wanted)} answered without a connection id; retry the deployment.`);
@@ -246,8 +246,60 @@ async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, co
   };
 }
 
-/** CreateOutboundConnection; when the service says it already exists, the one that exists. */
-async function create(wanted: Wanted): Promise<{ connection: ServiceConnection; origin: ConnectionOrigin }> {
+type Found = { connection: ServiceConnection; origin: ConnectionOrigin };
+
+/**
+ * onEvent's decision: the connection that exists is adopted, otherwise one is created. Only
+ * onEvent may make the connection: its answer (the Task handed to the polls, and the physical id
+ * the framework reports) is the only record of "created" or "adopted" that lasts, while a poll's
+ * answer is dropped until the wait ends, so a connection made by a poll would look adopted to the
+ * next one, and a rollback would leave it behind. A look-up that still fails after the SDK's own
+ * retries therefore fails the Create, which is safe: nothing was made, and CloudFormation never
+ * sends a Delete that reaches this handler for it.
+ */
+async function adoptOrCreate(wanted: Wanted): Promise<Found> {
+  let existing: ServiceConnection | undefined;
+  try {
+    existing = await outboundByIdentity(wanted);
+  } catch (error) {
+    if (!isTransient(error)) throw error;
+    throw callFailure(
+      'DescribeOutboundConnections',
+      subjectOf(wanted),
+      error,
+      'Nothing was made: this resource makes a connection only after it has seen that none exists. Deploy again.',
+    );
+  }
+  if (existing !== undefined) {
+    log(`outbound connection ${existing.ConnectionId} (${subjectOf(wanted)}) already exists: adopted, no new one is made`);
+    return { connection: existing, origin: 'adopted' };
+  }
+  return create(wanted);
+}
+
+/**
+ * A poll's part when onEvent did not decide (an Update whose stack status could not be read at
+ * first, see `SituationPending` in lifecycle.ts): it adopts the connection that exists, since no
+ * poll ever makes one, and otherwise fails without making anything (see `adoptOrCreate`).
+ */
+async function adoptOnly(wanted: Wanted): Promise<Found> {
+  const existing = await outboundByIdentity(wanted);
+  if (existing === undefined) {
+    throw new ResourceFailure(
+      `Outbound connection ${subjectOf(wanted)} was not made: the stack status could not be read when the update began, ` +
+        'and only that first step may make a connection, so that whether this resource made it is always known. Nothing was made; deploy again.',
+    );
+  }
+  log(`outbound connection ${existing.ConnectionId} (${subjectOf(wanted)}) exists: adopted, no new one is made`);
+  return { connection: existing, origin: 'adopted' };
+}
+
+/**
+ * CreateOutboundConnection, just after a look-up found none. When the service says it already
+ * exists, the one that exists is adopted. When the call still fails after the SDK's retries, a
+ * second look-up tells whether it made the connection before the fault: found, it was made here.
+ */
+async function create(wanted: Wanted): Promise<Found> {
   try {
     const connection = await createOutboundConnection(
       {
@@ -270,6 +322,9 @@ async function create(wanted: Wanted): Promise<{ connection: ServiceConnection; 
         return { connection: existing, origin: 'adopted' };
       }
     }
+    if (isTransient(error)) {
+      return madeDespite(wanted, error);
+    }
     if (errorName(error) === 'LimitExceededException') {
       throw callFailure(
         'CreateOutboundConnection',
@@ -280,4 +335,25 @@ async function create(wanted: Wanted): Promise<{ connection: ServiceConnection; 
     }
     throw error;
   }
+}
+
+/** After a CreateOutboundConnection that failed with a transient fault: the connection it made, or a failure. */
+async function madeDespite(wanted: Wanted, fault: unknown): Promise<Found> {
+  let made: ServiceConnection | undefined;
+  try {
+    made = await outboundByIdentity(wanted);
+  } catch (error) {
+    throw callFailure(
+      'CreateOutboundConnection',
+      subjectOf(wanted),
+      fault,
+      `Whether it made the connection could not be read (${errorName(error)}: ${errorMessage(error)}): ` +
+        'look for it in the OpenSearch console and delete it there before you deploy again, or the next deployment adopts it.',
+    );
+  }
+  if (made === undefined) {
+    throw callFailure('CreateOutboundConnection', subjectOf(wanted), fault, 'Nothing was made. Deploy again.');
+  }
+  log(`CreateOutboundConnection ${subjectOf(wanted)} failed, yet made ${made.ConnectionId} (none existed just before): created`);
+  return { connection: made, origin: 'created' };
 }

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { domainAddress, localDomainAddress } from './private/connection-props';
@@ -124,6 +124,7 @@ export class InboundConnectionAcceptance extends Construct {
       claims: props.connectionId === undefined ? [] : connectionClaim(props.connectionId),
       timeout: props.timeout,
       domain: props.domain,
+      removalPolicy,
       properties: {
         [PropertyKey.DOMAIN_NAME]: destination.domainName,
         [PropertyKey.CONNECTION_ID]: props.connectionId === undefined ? undefined : connectionIdProperty(props.connectionId),
@@ -132,7 +133,6 @@ export class InboundConnectionAcceptance extends Construct {
         [AcceptanceKey.SOURCE_REGION]: source?.region,
       },
     });
-    (resource.node.defaultChild as CfnResource).applyRemovalPolicy(removalPolicy);
     this.connectionId = resource.getAttString('ConnectionId');
     this.connectionStatus = resource.getAttString('ConnectionStatus');
   }

@@ -104,6 +104,7 @@ export interface OutboundConnectionProps {
  * | Create | a connection with the same local domain, remote domain and alias, not ended | adopt it (a retried Create never makes a second one); wait for `waitFor` |
  * | Create | none | CreateOutboundConnection; wait until VALIDATING has passed and `waitFor` is reached (PENDING_ACCEPTANCE is also reached by APPROVED, PROVISIONING, ACTIVE) |
  * | Create | VALIDATION_FAILED or REJECTED | fail with the service's message, after deleting the connection this Create made |
+ * | Create | the look-up still fails after the SDK's retries | fail, nothing made: only the Create's first step may make the connection, so that "created" or "adopted" is always known |
  * | Update, identifying property changed | any | a replacement: as Create for the new connection; CloudFormation then deletes the old one |
  * | Update, only waitFor or timeout changed | any | no call that changes anything |
  * | Delete | DELETED, REJECTED, VALIDATION_FAILED... gone | succeed at once, no call |

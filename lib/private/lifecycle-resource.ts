@@ -1,8 +1,8 @@
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { connectionIdProperty, dependOnDomain, domainNameProperty, serviceTimeoutFor, timeoutSecondsProperty } from './construct-props';
-import { PropertyKey } from './contracts/properties';
+import { DEFAULT_TIMEOUT_SECONDS, PropertyKey } from './contracts/properties';
 import { checkDomainPlacement, warnOnEndpointName } from './domain-checks';
 import { ConnectionAction, LifecycleProvider } from './lifecycle-provider';
 import { Claim, connectionClaim, registerClaims } from './overlaps';
@@ -22,6 +22,13 @@ export interface LifecycleResourceOptions {
   readonly readsStackStatus: boolean;
   /** What the construct acts on, for the overlap warning (see overlaps.ts). */
   readonly claims: Claim[];
+  /**
+   * What CloudFormation does with the resource when it leaves the stack: DESTROY (the handler's
+   * Delete runs) or RETAIN (CloudFormation never calls the handler).
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -44,10 +51,33 @@ export function lifecycleResource(scope: Construct, options: LifecycleResourceOp
     serviceToken: LifecycleProvider.of(scope).serviceToken,
     resourceType: options.resourceType,
     serviceTimeout: serviceTimeoutFor(timeoutSeconds),
-    properties: { ...options.properties, [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds },
+    properties: {
+      ...options.properties,
+      // The default timeout is left out: every contract's parser applies DEFAULT_TIMEOUT_SECONDS
+      // when the property is absent, so the handler waits exactly as long (it keeps every extra
+      // construct's template small). A token is kept as it is.
+      [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds === DEFAULT_TIMEOUT_SECONDS ? undefined : timeoutSeconds,
+    },
   });
+  writeRemovalPolicy(resource, options.removalPolicy ?? RemovalPolicy.DESTROY);
   dependOnDomain(resource, options.domain);
   return resource;
+}
+
+/**
+ * Writes the resource's DeletionPolicy and UpdateReplacePolicy only when they are not
+ * CloudFormation's own default. CustomResource writes "Delete" for both, which is what
+ * CloudFormation does for a custom resource without them: leaving them out changes nothing on AWS
+ * and keeps every extra construct's template small. RETAIN is written, since it is not the default.
+ */
+function writeRemovalPolicy(resource: CustomResource, removalPolicy: RemovalPolicy): void {
+  const cfn = resource.node.defaultChild as CfnResource;
+  if (removalPolicy === RemovalPolicy.DESTROY) {
+    cfn.cfnOptions.deletionPolicy = undefined;
+    cfn.cfnOptions.updateReplacePolicy = undefined;
+  } else {
+    cfn.applyRemovalPolicy(removalPolicy);
+  }
 }
 
 /** What both inbound connection constructs take. */

@@ -196,6 +196,22 @@ describe('faults', () => {
     expect(mutationsWithCaller(runner!)).toEqual(['CreateOutboundConnection by 111111111111 in us-east-1']);
   });
 
+  test("the Create's look-up fails even after the SDK's retries: the Create fails, nothing made; deployed again, the connection is recorded as created", async () => {
+    const { run } = await start();
+    // Every attempt of the SDK (4) of the first look-up; the service answers again afterwards.
+    run.emulator.injectFault({ operation: 'DescribeOutboundConnections', kind: 'internal', times: 4 });
+    const first = await run.deploy(cdkOut, SOURCE_STACK);
+    expect(first.ok).toBe(false);
+    const failed = run.events.find((event) => event.logicalId === ids.outbound && event.status === 'CREATE_FAILED');
+    expect(failed?.reason).toMatch(/Message returned: DescribeOutboundConnections .* failed: InternalException: .* Nothing was made/);
+    expect(connectionStates(runner!)).toEqual([]);
+    const again = await run.deploy(cdkOut, SOURCE_STACK);
+    expect(again.ok).toBe(true);
+    // Made by this resource, and recorded so: a later rollback or destroy removes it.
+    expect(run.resourcesOf(SOURCE_STACK)[ids.outbound].physicalResourceId).toBe('opensearch-outbound-connection:created:cc-out-000001');
+    expect(mutationsWithCaller(runner!)).toEqual(['CreateOutboundConnection by 111111111111 in us-east-1']);
+  });
+
   test('the remote domain does not exist: the Create fails with the service message after deleting the connection it made', async () => {
     runner = await startRunner({ domains: [WORLD.domains![0]] }, TIMING, TIME_COMPRESSION);
     const { run } = runner;

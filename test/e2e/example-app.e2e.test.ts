@@ -122,7 +122,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
       ServiceTimeout: expect.stringMatching(/^\d+$/),
       DomainName: 'search-products',
       PackageIds: ['F111111111', 'F222222222', 'pkg-0a1b2c3d'],
-      TimeoutSeconds: '1800',
+      // No TimeoutSeconds: the default 30 minutes is left out of the template, the handler applies it.
     });
     expect(create.PhysicalResourceId).toBeUndefined();
     expect(create.OldResourceProperties).toBeUndefined();

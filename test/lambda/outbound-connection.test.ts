@@ -63,6 +63,10 @@ async function createdConnection(alias = 'to-destination'): Promise<string> {
   }
 }
 
+/** DescribeStacks fails on every attempt of the SDK (4) in onEvent; the first poll reads the status. */
+const statusUnreadableInOnEvent = (request: number) =>
+  request <= 4 ? { httpStatus: 500, code: 'InternalFailure', message: 'We encountered an internal error.' } : undefined;
+
 describe('OutboundConnection handler', () => {
   describe('Create', () => {
     test('none exists: CreateOutboundConnection once, wait through VALIDATING until PENDING_ACCEPTANCE', async () => {
@@ -208,11 +212,38 @@ describe('OutboundConnection handler', () => {
       expect(outboundConnections()).toEqual(['cc-out-000001=PENDING_ACCEPTANCE']);
     });
 
-    test('a busy service on every look-up: waits, then times out without making anything', async () => {
+    test('a busy service on every look-up: fails at once without making anything', async () => {
       seed(emulator(), WORLD);
       emulator().injectFault({ operation: 'DescribeOutboundConnections', kind: 'internal', times: Infinity });
-      await expect(run(event(OUTBOUND, 'Create', props()), { beforePoll: aged(61_000) })).rejects.toThrow(/^Timed out after/);
+      await expect(run(event(OUTBOUND, 'Create', props()))).rejects.toThrow(
+        /^DescribeOutboundConnections to-destination from domain logs-source .* failed: InternalException: .*Nothing was made/,
+      );
       expect(mutated()).toEqual([]);
+    });
+
+    test('the first look-up still fails after the SDK retries: the Create fails, nothing made; deployed again, it is recorded as created', async () => {
+      seed(emulator(), WORLD, { validateMs: 30 });
+      // Every attempt of the SDK (4) on onEvent's look-up; the polls would find the service well again.
+      emulator().injectFault({ operation: 'DescribeOutboundConnections', kind: 'internal', times: 4 });
+      await expect(run(event(OUTBOUND, 'Create', props()))).rejects.toThrow(
+        /^DescribeOutboundConnections .* failed: InternalException: .* Nothing was made: this resource makes a connection only after it has seen that none exists\. Deploy again\.$/,
+      );
+      expect(mutated()).toEqual([]);
+      expect(outboundConnections()).toEqual([]);
+      // The connection this resource makes is recorded as made here, so a later rollback deletes it.
+      const outcome = await run(event(OUTBOUND, 'Create', props()));
+      expect(outcome.physicalResourceId).toBe(CREATED('cc-out-000001'));
+      expect(mutated()).toEqual(['CreateOutboundConnection']);
+    });
+
+    test('CreateOutboundConnection still failing after the SDK retries, not made: the Create fails, nothing made', async () => {
+      seed(emulator(), WORLD);
+      emulator().injectFault({ operation: 'CreateOutboundConnection', kind: 'internal', times: 4 });
+      await expect(run(event(OUTBOUND, 'Create', props()))).rejects.toThrow(
+        /^CreateOutboundConnection to-destination .* failed: InternalException: .*\. Nothing was made\. Deploy again\.$/,
+      );
+      expect(mutated()).toEqual([]);
+      expect(outboundConnections()).toEqual([]);
     });
 
     test('access denied on CreateOutboundConnection: fails in one line with advice', async () => {
@@ -256,6 +287,41 @@ describe('OutboundConnection handler', () => {
       // CloudFormation then deletes the replaced resource.
       await run(event(OUTBOUND, 'Delete', props(), { physicalResourceId: CREATED(old) }));
       expect(outboundConnections()).toEqual([`${old}=DELETED`, 'cc-out-000002=PENDING_ACCEPTANCE']);
+    });
+
+    test('a new alias while the stack status cannot be read at first: the poll never makes the connection, fails, nothing made', async () => {
+      seed(emulator(), WORLD);
+      const old = await createdConnection();
+      emulator().clearRequests();
+      stack().fault = statusUnreadableInOnEvent;
+      const request = event(OUTBOUND, 'Update', props({ ConnectionAlias: 'to-destination-2' }), {
+        physicalResourceId: CREATED(old),
+        oldProperties: props(),
+      });
+      const handover = await onEvent(request);
+      expect(handover.SituationPending).toBe(true);
+      await expect(isComplete({ ...request, ...handover })).rejects.toThrow(
+        /^Outbound connection to-destination-2 from domain logs-source .* was not made: the stack status could not be read when the update began.* Nothing was made; deploy again\.$/,
+      );
+      expect(mutated()).toEqual([]);
+      expect(outboundConnections()).toEqual([`${old}=PENDING_ACCEPTANCE`]);
+    });
+
+    test('the same, with a connection of the new alias already there: the poll adopts it, recorded as adopted', async () => {
+      seed(emulator(), WORLD);
+      const old = await createdConnection();
+      const existing = await createdConnection('to-destination-2');
+      emulator().clearRequests();
+      stack().fault = statusUnreadableInOnEvent;
+      const outcome = await run(
+        event(OUTBOUND, 'Update', props({ ConnectionAlias: 'to-destination-2' }), {
+          physicalResourceId: CREATED(old),
+          oldProperties: props(),
+        }),
+      );
+      expect(outcome.handover.SituationPending).toBe(true);
+      expect(outcome.physicalResourceId).toBe(ADOPTED(existing));
+      expect(mutated()).toEqual([]);
     });
 
     test('only the mode changed: fails (the replacement would take the same alias), nothing changed', async () => {

@@ -222,6 +222,22 @@ describe('PackageAssociation handler', () => {
       expect(on()).toEqual(['F1 ACTIVE', 'F9 ACTIVE', 'F2 ACTIVE']);
     });
 
+    test('the upgrade that leaves the default timeout out of the template (1800, then absent): no call', async () => {
+      world();
+      const packages = [{ PackageId: 'F1', PackageVersion: 'v1' }];
+      const created = await run(create(packages));
+      emulator().clearRequests();
+      const outcome = await run(
+        event(ASSOCIATION, 'Update', props(packages, { TimeoutSeconds: undefined }), {
+          physicalResourceId: created.physicalResourceId,
+          oldProperties: props(packages, { TimeoutSeconds: 1800 }),
+        }),
+      );
+      expect(outcome.physicalResourceId).toBe(created.physicalResourceId);
+      expect(mutations(emulator())).toEqual([]);
+      expect(on()).toEqual(['F1 ACTIVE']);
+    });
+
     test('a package with a new version is associated again, and the domain moves to it', async () => {
       world();
       emulator().putObject('assets', 'v1.txt');

@@ -214,6 +214,14 @@ describe('Package handler', () => {
       expect(accepted()).toEqual([]);
     });
 
+    test('the upgrade that leaves the default timeout out of the template (1800, then absent): no call', async () => {
+      const id = await created();
+      const outcome = await run(update(props({ TimeoutSeconds: undefined }), props({ TimeoutSeconds: 1800 })));
+      expect(outcome.physicalResourceId).toBe(physicalId());
+      expect(outcome.data).toEqual({ PackageId: id, PackageVersion: 'v1', PackageStatus: 'AVAILABLE' });
+      expect(accepted()).toEqual([]);
+    });
+
     test('a new name: a replacement, a new package under a new physical id', async () => {
       await created();
       const outcome = await run(update(props({ PackageName: 'synonyms-next' })));

@@ -47,7 +47,7 @@ describe('OutboundConnection', () => {
     });
   });
 
-  test('defaults leave mode, skipUnavailable and waitFor out of the template', () => {
+  test('defaults leave mode, skipUnavailable, waitFor and the timeout out of the template', () => {
     const stack = newStack();
     new OutboundConnection(stack, 'Connection', {
       localDomain: importedDomain(stack, 'logs-source'),
@@ -58,7 +58,8 @@ describe('OutboundConnection', () => {
       ConnectionMode: Match.absent(),
       SkipUnavailable: Match.absent(),
       WaitFor: Match.absent(),
-      TimeoutSeconds: 1800,
+      TimeoutSeconds: Match.absent(),
+      ServiceTimeout: '1980',
     });
   });
 
@@ -223,14 +224,22 @@ describe('InboundConnectionAcceptance', () => {
     });
   });
 
-  test('removalPolicy RETAIN is CloudFormation DeletionPolicy Retain; the default deletes', () => {
+  test("removalPolicy RETAIN is CloudFormation's DeletionPolicy Retain; the default is CloudFormation's own (Delete), left out", () => {
     const stack = newStack();
     const domain = importedDomain(stack, 'logs-destination');
     new InboundConnectionAcceptance(stack, 'Kept', { domain, connectionId: 'cc-pending-0001', removalPolicy: RemovalPolicy.RETAIN });
     new InboundConnectionAcceptance(stack, 'Ended', { domain, connectionId: 'cc-pending-0002' });
     const template = Template.fromStack(stack);
-    template.hasResource(ACCEPTANCE_TYPE, { Properties: Match.objectLike({ ConnectionId: 'cc-pending-0001' }), DeletionPolicy: 'Retain' });
-    template.hasResource(ACCEPTANCE_TYPE, { Properties: Match.objectLike({ ConnectionId: 'cc-pending-0002' }), DeletionPolicy: 'Delete' });
+    template.hasResource(ACCEPTANCE_TYPE, {
+      Properties: Match.objectLike({ ConnectionId: 'cc-pending-0001' }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResource(ACCEPTANCE_TYPE, {
+      Properties: Match.objectLike({ ConnectionId: 'cc-pending-0002' }),
+      DeletionPolicy: Match.absent(),
+      UpdateReplacePolicy: Match.absent(),
+    });
   });
 
   test('exposes the connection id and status attributes', () => {

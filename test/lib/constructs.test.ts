@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
 import { ENV, importedDomain, newStack, ownDomain } from './helpers';
+import { parseInboundConnectionProperties } from '../../lib/private/contracts/inbound-connection';
 
 // Pinned on purpose: changing a custom resource type replaces every deployed resource.
 const REJECTION_TYPE = 'Custom::OpenSearchInboundConnectionRejection';
@@ -26,15 +27,28 @@ describe('InboundConnectionRejection', () => {
     });
   });
 
-  test('defaults: no domain, a 30 minute timeout, CloudFormation waits 33 minutes', () => {
+  test("defaults: no domain, a 30 minute timeout (the handler's default, left out of the template), CloudFormation waits 33 minutes", () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
     Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, {
       ConnectionId: 'cc-pending-0001',
       DomainName: Match.absent(),
-      TimeoutSeconds: 1800,
+      TimeoutSeconds: Match.absent(),
       ServiceTimeout: '1980',
     });
+    expect(parseInboundConnectionProperties({ ConnectionId: 'cc-pending-0001' }).timeoutSeconds).toBe(30 * 60);
+  });
+
+  test('an explicit 30 minute timeout is the default, left out the same way', () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001', timeout: Duration.minutes(30) });
+    Template.fromStack(stack).hasResourceProperties(REJECTION_TYPE, { TimeoutSeconds: Match.absent(), ServiceTimeout: '1980' });
+  });
+
+  test("DeletionPolicy and UpdateReplacePolicy are left to CloudFormation's default (Delete)", () => {
+    const stack = newStack();
+    new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
+    Template.fromStack(stack).hasResource(REJECTION_TYPE, { DeletionPolicy: Match.absent(), UpdateReplacePolicy: Match.absent() });
   });
 
   test("the longest timeout: CloudFormation waits 58 minutes, past the provider's 57, under its default hour", () => {
@@ -92,7 +106,7 @@ describe('PackageDissociation', () => {
     Template.fromStack(stack).hasResourceProperties(PACKAGE_TYPE, {
       DomainName: 'search-products',
       PackageIds: ['F111111111', 'G222222222', 'pkg-0a1b2c3d'],
-      TimeoutSeconds: 1800,
+      TimeoutSeconds: Match.absent(),
       ServiceTimeout: '1980',
     });
   });
