@@ -19,10 +19,10 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 JSII_SILENCE_WARNING_DEP
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/languages.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# The JVMs (pacmak's Maven build, the Java app) unpack the jsii runtime into java.io.tmpdir and
-# write perf data under /tmp: both go into the work folder, which is removed, not into /tmp.
+# Every JVM (Maven, the javadoc it forks for pacmak, the Java app) unpacks into java.io.tmpdir and
+# writes perf data under /tmp: JAVA_TOOL_OPTIONS, which each JVM reads, keeps both out of /tmp.
 mkdir -p "$work/java-tmp"
-export MAVEN_OPTS="${MAVEN_OPTS:-} -Djava.io.tmpdir=$work/java-tmp -XX:-UsePerfData"
+export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} -Djava.io.tmpdir=$work/java-tmp -XX:-UsePerfData"
 started=$SECONDS
 step() { echo "languages: $1 ($((SECONDS - started)) s)"; }
 
