@@ -88,6 +88,8 @@ describe('LambdaService sandboxes', () => {
     await clock.sleep(90_000);
     const second = await invoke('probe', {});
     expect(second.pid).toBe(first.pid);
+    // Each record names the process that ran it.
+    expect(lambda.invocations.map((record) => record.pid)).toEqual([first.pid, second.pid]);
     expect([first.served, second.served]).toEqual([1, 2]);
     expect([first.now, second.now]).toEqual([START, START + 90_000]);
     // The sandbox id in its environment names the invocation it runs (the service proxy's attribution).

@@ -8,10 +8,11 @@
  *    retry delay) and fires it; timers due at the same virtual time fire in the order they were set.
  *
  * So a run gives the same virtual timeline on a fast machine and on a loaded one: a slow process
- * start costs real time, never virtual minutes. Handler child processes see the same time: each
- * gets the virtual now at its start through LOCAL_DEPLOY_VIRTUAL_CLOCK and a `--require` preload
- * that replaces Date (preload/virtual-clock.cjs); since time stands still while a child runs, that
- * value stays exact for the child's whole life.
+ * start costs real time, never virtual minutes. Handler child processes see the same time: a
+ * `--require` preload replaces Date (preload/virtual-clock.cjs), starting from
+ * LOCAL_DEPLOY_VIRTUAL_CLOCK, and the Lambda stand-in sets it again at each invocation's start
+ * (a warm sandbox serves many); since time stands still while an invocation runs, that value
+ * stays exact for the whole invocation.
  *
  * Real timers are used only to let a step that is already under way start its next piece of work
  * (a few `setImmediate` turns) before the clock jumps; nothing here keeps the process alive.

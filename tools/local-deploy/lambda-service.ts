@@ -286,6 +286,7 @@ export class LambdaService {
       };
       const target = this.sandboxFor(fn);
       sandbox = target;
+      record.pid = target.child.pid;
       target.running = {
         record,
         handlerCalled: () => {
