@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LifecycleProvider } from './private/lifecycle-provider';
@@ -81,6 +82,20 @@ export interface OpenSearchLifecycleProviderOptions {
    * @default false
    */
   readonly waiterTracing?: boolean;
+
+  /**
+   * The runtime of the library's two functions (onEvent and isComplete), for organizations that
+   * allow only approved runtimes: a Node.js runtime, Node.js 22 or newer.
+   *
+   * Without it, the functions run on the newest Node.js runtime that the app's aws-cdk-lib knows
+   * (the highest `Runtime.NODEJS_<n>_X`, never older than `nodejs24.x`), chosen at each synth, so
+   * that upgrading aws-cdk-lib moves them on. A pinned runtime older than that is reported by
+   * cdk-nag's AwsSolutions-L1, which is then yours to acknowledge. The Provider framework's three
+   * functions keep the runtime aws-cdk-lib chooses for them; it offers no setting.
+   *
+   * @default - the newest Node.js runtime of the installed aws-cdk-lib
+   */
+  readonly handlerRuntime?: lambda.Runtime;
 }
 
 /**
@@ -89,13 +104,14 @@ export interface OpenSearchLifecycleProviderOptions {
  * Functions state machine that waits for the service).
  *
  * Each stack gets it with default settings when its first construct of this library is created.
- * To run it in a VPC, change how long its logs are kept, encrypt them with your own key, or
- * change the waiter's logging or tracing, call `OpenSearchLifecycleProvider.configure` once in that stack,
+ * To run it in a VPC, change how long its logs are kept, encrypt them with your own key,
+ * change the waiter's logging or tracing, or pin its functions' runtime, call `OpenSearchLifecycleProvider.configure` once in that stack,
  * before the first construct of this library:
  *
  * ```ts fixture=stack
  * import * as ec2 from 'aws-cdk-lib/aws-ec2';
  * import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
  * import { InboundConnectionDeletion, OpenSearchLifecycleProvider } from 'cdk-opensearch-lifecycle';
  *
  * declare const vpc: ec2.IVpc;

@@ -9,6 +9,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { acknowledgeNagFindings, NagFinding } from './compat';
+import { isNewestNodeRuntime, newestNodeRuntime } from './runtime';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
 import {
   acknowledgeVpcNagFindings,
@@ -38,8 +39,29 @@ export const QUERY_INTERVAL = Duration.seconds(10);
 export const PROVIDER_TOTAL_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS + 2 * 60);
 
 /** The framework's own functions, which its state machine and onEvent function invoke. */
-function frameworkFunctions(provider: cr.Provider): lambda.IFunction[] {
+function frameworkFunctions(provider: cr.Provider): lambda.Function[] {
   return provider.node.findAll().filter((child): child is lambda.Function => child instanceof lambda.Function);
+}
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-L1 on each function of the Provider framework whose runtime
+ * is not the newest Node.js runtime: aws-cdk-lib chooses it (`determineLatestNodeRuntime`, a
+ * regional fact that lags behind new runtimes) and offers no setting for it. A function already
+ * on the newest runtime gets no acknowledgement, so a later aws-cdk-lib that moves the framework
+ * on leaves nothing acknowledged that is not there.
+ */
+function acknowledgeFrameworkRuntimes(provider: cr.Provider): void {
+  for (const fn of frameworkFunctions(provider)) {
+    const runtime = fn.runtime.name;
+    if (!Token.isUnresolved(runtime) && !isNewestNodeRuntime(runtime)) {
+      acknowledgeNagFindings(fn, [
+        {
+          rule: 'AwsSolutions-L1',
+          reason: `A function of the aws-cdk-lib Provider framework: aws-cdk-lib chooses its runtime (${runtime}, determineLatestNodeRuntime) and offers no setting for it; the library's own functions run on ${newestNodeRuntime().name}.`,
+        },
+      ]);
+    }
+  }
 }
 
 /** The id of the singleton under the stack: namespaced so that no user construct can clash. */
@@ -176,9 +198,10 @@ export class LifecycleProvider extends Construct {
     }
 
     const code = lambda.Code.fromAsset(HANDLER_ASSET_DIR);
+    const runtime = settings.handlerRuntime ?? newestNodeRuntime();
     const handler = (name: string, entry: string) =>
       new lambda.Function(this, name, {
-        runtime: lambda.Runtime.NODEJS_24_X,
+        runtime,
         architecture: lambda.Architecture.ARM_64,
         code,
         handler: `index.${entry}`,
@@ -204,6 +227,7 @@ export class LifecycleProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
     this.acknowledgeNagFindings([onEventHandler, isCompleteHandler, ...frameworkFunctions(provider)]);
+    acknowledgeFrameworkRuntimes(provider);
     waiterTracing(provider, settings);
     acknowledgeWaiterNagFindings(provider);
     if (placement.vpc) {

@@ -9,6 +9,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import type { OpenSearchLifecycleProviderOptions } from '../opensearch-lifecycle-provider';
 import { acknowledgeNagFindings } from './compat';
+import { pinnedRuntimeProblem } from './runtime';
 
 /**
  * How the provider's settings turn into its resources: where its functions run, where they and
@@ -23,6 +24,10 @@ export function checkProviderOptions(options: OpenSearchLifecycleProviderOptions
         throw new Error(`cdk-opensearch-lifecycle: ${name} places the provider's functions in a VPC; give vpc too, or leave ${name} out`);
       }
     }
+  }
+  const runtimeProblem = options.handlerRuntime && pinnedRuntimeProblem(options.handlerRuntime);
+  if (runtimeProblem) {
+    throw new Error(`cdk-opensearch-lifecycle: ${runtimeProblem}`);
   }
   if (options.securityGroups?.length === 0) {
     throw new Error(

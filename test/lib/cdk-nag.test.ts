@@ -1,8 +1,7 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as path from 'path';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   AssociatedPackage,
   InboundConnectionAcceptance,
@@ -15,29 +14,29 @@ import {
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { OpenSearchLifecycleGovernedExampleStack } from '../../bin/governed-example-stack';
 import { ENV } from './helpers';
+import { nagFindings } from './nag';
 
-function synthWithNag(addToStack?: (stack: OpenSearchLifecycleExampleStack) => void): void {
+/** The example stack, with what the test adds, through cdk-nag: its unacknowledged findings. */
+function synthWithNag(addToStack?: (stack: OpenSearchLifecycleExampleStack) => void): string[] {
   const app = new App();
   const stack = new OpenSearchLifecycleExampleStack(app, 'Example', { env: ENV });
   addToStack?.(stack);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  app.synth();
+  return nagFindings(app);
 }
 
 describe('cdk-nag AwsSolutions', () => {
   test('the example stack has no unacknowledged finding', () => {
-    expect(() => synthWithNag()).not.toThrow();
+    expect(synthWithNag()).toEqual([]);
   });
 
   test('the governed example stack (provider in a VPC, logs encrypted with a KMS key) has no unacknowledged finding', () => {
     const app = new App();
     new OpenSearchLifecycleGovernedExampleStack(app, 'Governed', { env: ENV });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).not.toThrow();
+    expect(nagFindings(app)).toEqual([]);
   });
 
   test('both connection constructs add no unacknowledged finding', () => {
-    expect(() =>
+    expect(
       synthWithNag((stack) => {
         const domain = (id: string, arn: string) =>
           Domain.fromDomainAttributes(stack, id, { domainArn: arn, domainEndpoint: 'https://search-x-abc.us-east-1.es.amazonaws.com' });
@@ -51,11 +50,11 @@ describe('cdk-nag AwsSolutions', () => {
           from: domain('There', 'arn:aws:es:eu-west-1:222222222222:domain/logs-origin'),
         });
       }),
-    ).not.toThrow();
+    ).toEqual([]);
   });
 
   test('Package (from a file) and PackageAssociation add no unacknowledged finding', () => {
-    expect(() =>
+    expect(
       synthWithNag((stack) => {
         const dictionary = new Package(stack, 'NagSynonyms', {
           packageName: 'nag-synonyms',
@@ -67,10 +66,11 @@ describe('cdk-nag AwsSolutions', () => {
           packages: [AssociatedPackage.fromPackage(dictionary)],
         });
       }),
-    ).not.toThrow();
+    ).toEqual([]);
   });
 
   test('a finding outside the provider still fails the synth (the checks are really on)', () => {
-    expect(() => synthWithNag((stack) => new s3.Bucket(stack, 'UnencryptedLogs'))).toThrow(/AwsSolutions-S1/);
+    const findings = synthWithNag((stack) => new s3.Bucket(stack, 'UnencryptedLogs'));
+    expect(findings.some((finding) => /AwsSolutions-S1/.test(finding) && /UnencryptedLogs/.test(finding))).toBe(true);
   });
 });
