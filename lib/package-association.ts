@@ -130,9 +130,10 @@ export class PackageAssociation extends Construct {
     LifecycleProvider.of(this).allowStackEventsRead();
     const resource = lifecycleResource(this, {
       constructName: 'PackageAssociation',
+      // A Package of this app has a token for an id: it is claimed by its construct path instead.
       claims: packageClaims(
         props.domain,
-        props.packages.map((entry) => entry.packageId),
+        props.packages.map((entry) => (entry.managedPackage ? entry.managedPackage.node.path : entry.packageId)),
       ),
       resourceType: PACKAGE_ASSOCIATION_TYPE,
       // A rollback leaves alone the packages that were ACTIVE before the association.

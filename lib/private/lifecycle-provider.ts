@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
@@ -61,6 +61,25 @@ function acknowledgeFrameworkRuntimes(provider: cr.Provider): void {
         },
       ]);
     }
+  }
+}
+
+/** The id of the warning about a stack without an account or region. */
+export const UNKNOWN_ENVIRONMENT_WARNING = 'cdk-opensearch-lifecycle:environmentAgnosticStack';
+
+/**
+ * Warns, once per stack (the provider is one per stack), when the stack's account or region is
+ * not known at synth: the checks that a domain is in the stack's account and region (see
+ * domain-checks.ts) then cannot run, and a mistake shows only at deploy time.
+ */
+function warnOnUnknownEnvironment(provider: Construct): void {
+  const stack = Stack.of(provider);
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    Annotations.of(provider).addWarningV2(
+      UNKNOWN_ENVIRONMENT_WARNING,
+      `stack ${stack.stackName} has no account or region (env): the synth-time checks that each domain is in the stack's account and region are skipped, ` +
+        `and a domain elsewhere fails only at deploy time. Give the stack env: { account, region }, or acknowledge this warning (${UNKNOWN_ENVIRONMENT_WARNING}).`,
+    );
   }
 }
 
@@ -176,6 +195,7 @@ export class LifecycleProvider extends Construct {
       );
     }
     const settings = options ?? {};
+    warnOnUnknownEnvironment(this);
     if (settings.logEncryptionKey) {
       allowLogsToUseKey(this, settings.logEncryptionKey);
     }

@@ -1,7 +1,17 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
-import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
+import * as path from 'path';
+import {
+  AssociatedPackage,
+  InboundConnectionDeletion,
+  InboundConnectionRejection,
+  Package,
+  PackageAssociation,
+  PackageDissociation,
+  PackageSource,
+  PackageType,
+} from '../../lib';
 import { ENV, importedDomain, newStack, ownDomain } from './helpers';
 
 const ELSEWHERE = (account: string, region: string, name = 'logs') => `arn:aws:es:${region}:${account}:domain/${name}`;
@@ -139,6 +149,30 @@ describe('overlaps', () => {
     ]);
   });
 
+  test('warns when the same Package of this app is associated twice with one domain, naming the package by its path', () => {
+    const stack = newStack();
+    const synonyms = new Package(stack, 'Synonyms', {
+      packageName: 'synonyms',
+      packageType: PackageType.TXT_DICTIONARY,
+      source: PackageSource.fromAsset(path.join(__dirname, 'fixtures', 'synonyms.txt')),
+    });
+    const domain = importedDomain(stack, 'products');
+    new PackageAssociation(stack, 'A', { domain, packages: [AssociatedPackage.fromPackage(synonyms)] });
+    new PackageAssociation(stack, 'B', { domain, packages: [AssociatedPackage.fromPackage(synonyms)] });
+    new PackageAssociation(stack, 'OtherDomain', {
+      domain: importedDomain(stack, 'catalog'),
+      packages: [AssociatedPackage.fromPackage(synonyms)],
+    });
+    expect(warnings(stack)).toEqual([
+      {
+        path: '/TestStack/B',
+        message: expect.stringMatching(
+          /^package TestStack\/Synonyms of domain products is also named by TestStack\/A: TestStack\/B and TestStack\/A /,
+        ),
+      },
+    ]);
+  });
+
   test('does not warn for the same package of other domains, other connections, or other stacks', () => {
     const app = new App();
     const stack = newStack('One', app);
@@ -150,5 +184,27 @@ describe('overlaps', () => {
     new InboundConnectionDeletion(other, 'C', { connectionId: 'cc-active-0001' });
     expect(warnings(stack)).toEqual([]);
     expect(warnings(other)).toEqual([]);
+  });
+});
+
+describe('a stack without an account or region', () => {
+  test('warns once, on the provider, that the account and region checks are skipped', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    new PackageDissociation(stack, 'A', { domain: importedDomain(stack, 'products'), packageIds: ['F1'] });
+    new InboundConnectionDeletion(stack, 'B', { connectionId: 'cc-active-0001' });
+    expect(warnings(stack)).toEqual([
+      {
+        path: '/Agnostic/CdkOpenSearchLifecycleProvider',
+        message: expect.stringMatching(
+          /^stack Agnostic has no account or region \(env\): the synth-time checks that each domain is in the stack's account and region are skipped/,
+        ),
+      },
+    ]);
+  });
+
+  test('a stack with both gets no such warning', () => {
+    const stack = newStack();
+    new InboundConnectionDeletion(stack, 'B', { connectionId: 'cc-active-0001' });
+    expect(warnings(stack)).toEqual([]);
   });
 });
