@@ -2,7 +2,7 @@
 # Python and Java, built and used for real: jsii-pacmak builds the Python wheel and the Java
 # package from the built library (.jsii and the handler bundle); the wheel is installed with
 # aws-cdk-lib for Python in a fresh virtual environment, which synthesizes the README's Python
-# quick start app; a small Java app with all three constructs (test/languages/java) is compiled and synthesized against the
+# quick start app (two stacks; its `from_` argument is jsii's Python name for `from`); a small Java app with all three constructs (test/languages/java) is compiled and synthesized against the
 # Java package with Maven. Everything comes from the registries (npm, PyPI, Maven Central) into
 # a temporary folder that is removed however the script ends (the Maven cache included).
 #
@@ -43,7 +43,7 @@ node -e '
   process.stdout.write(block[1]);
 ' > "$work/python-app/app.py"
 (cd "$work/python-app" && CDK_OUTDIR="$work/python-app/cdk.out" "$work/venv/bin/python" app.py)
-node .ci/check-synth.cjs "$work/python-app/cdk.out" Custom::OpenSearchInboundConnectionDeletion
+node .ci/check-synth.cjs "$work/python-app/cdk.out" 2 Custom::OpenSearchOutboundConnection Custom::OpenSearchInboundConnectionAcceptance
 step "Python: the README's example app synthesized with the wheel"
 
 # Java: a small app against the Java package, with the Maven repository pacmak filled.
@@ -55,6 +55,6 @@ cp -r test/languages/java "$work/java-app"
     -Dlifecycle.version="$(basename "$(dirname "$jar")")" -Daws-cdk-lib.version="$AWS_CDK_LIB_JAVA" \
     compile exec:java -Dexec.args="$work/java-app/cdk.out"
 )
-node .ci/check-synth.cjs "$work/java-app/cdk.out" Custom::OpenSearchInboundConnectionRejection \
+node .ci/check-synth.cjs "$work/java-app/cdk.out" 1 Custom::OpenSearchInboundConnectionRejection \
   Custom::OpenSearchInboundConnectionDeletion Custom::OpenSearchPackageDissociation
 step "Java: the example app synthesized with the Java package"

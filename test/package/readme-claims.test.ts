@@ -21,8 +21,10 @@ function section(title: string): string {
   return README.slice(start, end < 0 ? undefined : end);
 }
 
-test('the README stays a user guide of at most 255 lines', () => {
-  expect(README.split('\n').length).toBeLessThanOrEqual(255);
+// 255 lines for seven constructs; the Quick start became a complete two-stack app, in TypeScript
+// and Python, that a newcomer can run as written.
+test('the README stays a user guide of at most 285 lines', () => {
+  expect(README.split('\n').length).toBeLessThanOrEqual(285);
 });
 
 describe('the set-up commands', () => {

@@ -40,7 +40,25 @@ export function pythonTranslation(tablet: Tablet): string {
   const snippet = Object.values(tablet.snippets).find((candidate) => candidate.translations.$?.source.trim() === source.trim());
   if (!snippet) throw new Error("rosetta did not extract the README's ```ts nofixture block");
   if (!snippet.didCompile) throw new Error("the README's ```ts nofixture block does not compile");
-  return mergeImports(snippet.translations.python.source).trimEnd() + '\n';
+  return escapeKeywordArguments(mergeImports(snippet.translations.python.source)).trimEnd() + '\n';
+}
+
+/** Python's reserved words, which jsii-pacmak renders with a trailing underscore (`from` is `from_`). */
+const PYTHON_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Rosetta writes a keyword argument named after a Python reserved word as it is (`from=...`, a
+ * syntax error), while the Python package jsii-pacmak builds names it with a trailing underscore
+ * (`from_=...`), as `.ci/languages.sh` proves by running the README's Python app with the wheel.
+ */
+export function escapeKeywordArguments(python: string): string {
+  return python
+    .replace(/^(\s*)([A-Za-z]+)=/gm, (line, indent: string, name: string) => (PYTHON_KEYWORDS.has(name) ? `${indent}${name}_=` : line))
+    .replace(/([(,]\s*)([A-Za-z]+)=/g, (text, before: string, name: string) => (PYTHON_KEYWORDS.has(name) ? `${before}${name}_=` : text));
 }
 
 /**
