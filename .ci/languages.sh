@@ -27,10 +27,11 @@ started=$SECONDS
 step() { echo "languages: $1 ($((SECONDS - started)) s)"; }
 
 [ -f .jsii ] && [ -f assets/handler/index.js ] || npm run build
-# pacmak packs the library with `npm pack`; the build above is current, so prepack is skipped.
-npm_config_ignore_scripts=true npx jsii-pacmak --no-npmignore --targets python java --outdir "$work/dist" \
-  --maven-local-repository "$work/m2"
-step "jsii-pacmak built the wheel and the Java package"
+# The release's own packaging (`npm run package`: jsii-pacmak for js, python and java), into the
+# temporary folder. pacmak packs the library with `npm pack`; the build above is current, so
+# prepack is skipped.
+npm_config_ignore_scripts=true npm run package --silent -- --outdir "$work/dist" --maven-local-repository "$work/m2"
+step "npm run package built the npm tarball, the wheel and the Java package"
 
 # Python: the wheel in a fresh venv, then the README's Python example app.
 python3 -m venv "$work/venv"

@@ -1,6 +1,12 @@
 import * as cdk from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as nag from 'cdk-nag';
+import * as fs from 'fs';
+
+/** The version of an installed package, read from its package.json. */
+export function installedVersion(packageName: string): string {
+  return JSON.parse(fs.readFileSync(require.resolve(`${packageName}/package.json`), 'utf8')).version;
+}
 
 /**
  * Runs cdk-nag's AwsSolutions checks on an app the way its users run them, with the cdk-nag major
@@ -10,7 +16,7 @@ import * as nag from 'cdk-nag';
  * Returns the unacknowledged findings, one line each; none means the app passes.
  */
 export function nagFindings(app: cdk.App): string[] {
-  const major = Number((require('cdk-nag/package.json') as { version: string }).version.split('.')[0]);
+  const major = Number(installedVersion('cdk-nag').split('.')[0]);
   if (major >= 3) {
     cdk.Validations.of(app).addPlugins(new nag.AwsSolutionsChecks(app));
     try {

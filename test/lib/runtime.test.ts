@@ -4,8 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { InboundConnectionRejection, OpenSearchLifecycleProvider } from '../../lib';
 import { isNewestNodeRuntime } from '../../lib/private/runtime';
 import { newStack } from './helpers';
+import { installedVersion } from './nag';
 
-const CDK_VERSION: string = require('aws-cdk-lib/package.json').version;
+const CDK_VERSION = installedVersion('aws-cdk-lib');
 
 /**
  * The newest Node.js runtime of the installed aws-cdk-lib, found as cdk-nag's AwsSolutions-L1

@@ -23,8 +23,8 @@ function section(title: string): string {
 
 // 255 lines for seven constructs; the Quick start became a complete two-stack app, in TypeScript
 // and Python, that a newcomer can run as written.
-test('the README stays a user guide of at most 285 lines', () => {
-  expect(README.split('\n').length).toBeLessThanOrEqual(285);
+test('the README stays a user guide of at most 290 lines', () => {
+  expect(README.split('\n').length).toBeLessThanOrEqual(290);
 });
 
 describe('the set-up commands', () => {
