@@ -126,8 +126,6 @@ export class PackageAssociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageAssociationProps) {
     super(scope, id);
     const entries = associationEntries(props.packages);
-    LifecycleProvider.of(this).allowPackageAssociation(props.domain);
-    LifecycleProvider.of(this).allowStackEventsRead();
     const resource = lifecycleResource(this, {
       constructName: 'PackageAssociation',
       claims: packageClaims(
@@ -144,6 +142,8 @@ export class PackageAssociation extends Construct {
         [PackageAssociationKey.PACKAGES]: entries,
       },
     });
+    LifecycleProvider.of(this).allowPackageAssociation(resource, props.domain);
+    LifecycleProvider.of(this).allowStackEventsRead(resource, 'PackageAssociation');
     for (const entry of props.packages) {
       if (entry.managedPackage) {
         resource.node.addDependency(entry.managedPackage);
