@@ -53,9 +53,13 @@ export function handlerStatements(template: Template): Statement[] {
 export function handlerGrants(template: Template): string[] {
   return handlerStatements(template)
     .flatMap((statement) =>
-      [statement.Action].flat().flatMap((action) =>
-        [statement.Resource].flat().map((resource) => `${action} on ${typeof resource === 'string' ? resource : JSON.stringify(resource)}`),
-      ),
+      [statement.Action]
+        .flat()
+        .flatMap((action) =>
+          [statement.Resource]
+            .flat()
+            .map((resource) => `${action} on ${typeof resource === 'string' ? resource : JSON.stringify(resource)}`),
+        ),
     )
     .sort();
 }

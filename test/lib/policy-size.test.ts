@@ -38,7 +38,9 @@ describe.each([
     const inline = policies.filter(([, policy]) => policy.Type === 'AWS::IAM::Policy');
     const managed = policies.filter(([, policy]) => policy.Type === 'AWS::IAM::ManagedPolicy');
     expect(managed.length).toBeLessThanOrEqual(DOMAIN_POLICY_BUCKETS);
-    expect(inline.reduce((total, [, policy]) => total + size(policy.Properties.PolicyDocument), 0)).toBeLessThanOrEqual(INLINE_POLICY_LIMIT);
+    expect(inline.reduce((total, [, policy]) => total + size(policy.Properties.PolicyDocument), 0)).toBeLessThanOrEqual(
+      INLINE_POLICY_LIMIT,
+    );
     for (const [, policy] of managed) {
       expect(size(policy.Properties.PolicyDocument)).toBeLessThanOrEqual(MANAGED_POLICY_LIMIT);
     }
