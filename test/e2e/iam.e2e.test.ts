@@ -144,7 +144,18 @@ describe('IAM through the runner: a Delete after an update keeps the grants it n
       }));
     const v1 = build('search-c');
     const v2 = build('search-d');
-    const { run } = await startRunner(WORLD, {}, 1);
+    // Which domains the policies in force name, when the old resource's cleanup Delete starts.
+    const grantedDomains = () =>
+      run.iam
+        .all()
+        .flatMap((policy) => JSON.stringify(policy.document).match(/domain\/search-[cd]/g) ?? [])
+        .sort();
+    let atCleanupDelete: string[] | undefined;
+    const { run } = await startRunner(WORLD, {}, 1, (event) => {
+      if (event.logicalId === v1.ids.packages && event.status === 'DELETE_IN_PROGRESS' && atCleanupDelete === undefined) {
+        atCleanupDelete = grantedDomains();
+      }
+    });
     try {
       expect((await run.deploy(v1.cdkOut, v1.stackName)).status).toBe('CREATE_COMPLETE');
       const before = run.emulator.snapshot();
@@ -153,6 +164,9 @@ describe('IAM through the runner: a Delete after an update keeps the grants it n
       expect(update).toMatchObject({ ok: true, status: 'UPDATE_COMPLETE' });
       // The old domain's package went when the old resource was deleted; the new one keeps its own.
       expect(diffWorld(before, run.emulator.snapshot())).toEqual(['package search-c/F111111111: ACTIVE -> gone']);
+      // The old domain's policy outlived the old resource, and went after it.
+      expect(atCleanupDelete).toEqual(['domain/search-c', 'domain/search-d']);
+      expect(grantedDomains()).toEqual(['domain/search-d']);
       expect((await run.destroy()).status).toBe('DELETE_COMPLETE');
       expect(denials(run)).toEqual([]);
     } finally {

@@ -49,6 +49,11 @@ export class IamState {
     this.policies.delete(key);
   }
 
+  /** Every policy attached now. */
+  all(): AttachedPolicy[] {
+    return [...this.policies.values()];
+  }
+
   /** The identity policies of a role at this moment. */
   policiesOf(account: string, roleName: string): AttachedPolicy[] {
     return [...this.policies.values()].filter((policy) => policy.account === account && policy.roles.includes(roleName));
