@@ -5,8 +5,10 @@
  * afterwards, in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: each Delete below runs with the policies
  * of the new template, and must still hold the grants it needs (lib/private/grants.ts).
  *
- * With the old layout (one policy rebuilt from the template's constructs) every scenario here
- * ends with an AccessDeniedException in the cleanup Delete.
+ * With the old layout (one policy rebuilt from the template's constructs) the replacement and
+ * every removal here ended with an access denial in the cleanup Delete (checked by running them
+ * against it). The rollback passed there too: a rollback dissociates nothing, so it calls nothing
+ * on the old domain; it stays as the rollback order's regression test.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -167,6 +169,30 @@ describe('IAM through the runner: a Delete after an update keeps the grants it n
       // The old domain's policy outlived the old resource, and went after it.
       expect(atCleanupDelete).toEqual(['domain/search-c', 'domain/search-d']);
       expect(grantedDomains()).toEqual(['domain/search-d']);
+      expect((await run.destroy()).status).toBe('DELETE_COMPLETE');
+      expect(denials(run)).toEqual([]);
+    } finally {
+      await run.stop();
+    }
+  });
+
+  test('a rolled-back update that had moved a PackageDissociation to another domain: the rollback and its cleanup keep their grants', async () => {
+    const build = (version: 1 | 2) =>
+      synth<string>('IamRollback', (stack): Record<string, Construct> => ({
+        packages: new PackageDissociation(stack, 'Packages', {
+          domain: importedDomain(stack, version === 1 ? 'search-c' : 'search-d'),
+          packageIds: ['F111111111'],
+        }),
+        // v2 adds a rejection of an ACTIVE connection, which cannot be rejected: the update fails after the move.
+        ...(version === 2 ? { failing: new InboundConnectionRejection(stack, 'Failing', { connectionId: 'cc-delete-0001' }) } : {}),
+      }));
+    const [v1, v2] = [build(1), build(2)];
+    const { run } = await startRunner(WORLD, {}, 1);
+    try {
+      expect((await run.deploy(v1.cdkOut, v1.stackName)).status).toBe('CREATE_COMPLETE');
+      const update = await run.deploy(v2.cdkOut, v2.stackName);
+      expect(update.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+      expect(denials(run)).toEqual([]);
       expect((await run.destroy()).status).toBe('DELETE_COMPLETE');
       expect(denials(run)).toEqual([]);
     } finally {
