@@ -124,8 +124,9 @@ export interface ResourceKind<T> {
    */
   readonly readsStackStatus?: boolean;
   /**
-   * True for kinds whose mutating call may only be made in onEvent (later polls only adopt): an
-   * access denial there fails at once instead of waiting for IAM at the next poll.
+   * True for kinds whose onEvent does what no later poll can redo (make a connection, record what
+   * existed before a Create): an access denial there fails at once instead of waiting for IAM at
+   * the next poll.
    */
   readonly actsOnlyInOnEvent?: boolean;
   /**
