@@ -124,6 +124,12 @@ export interface ResourceKind<T> {
    */
   readonly readsStackStatus?: boolean;
   /**
+   * True for kinds whose onEvent does what no later poll can redo (make a connection, record what
+   * existed before a Create): an access denial there fails at once instead of waiting for IAM at
+   * the next poll.
+   */
+  readonly actsOnlyInOnEvent?: boolean;
+  /**
    * Decides, from the event and the stack's situation alone, the physical id and the task. Must
    * not call anything (the driver may plan more than once). Throws InvalidPropertyError on bad
    * properties. Returns `task: undefined` when there is nothing to do, with a `note` saying why
@@ -142,7 +148,11 @@ export interface ResourceKind<T> {
  * trace (the framework appends the trace lines to the Reason, and the response must fit 4 KB).
  */
 export class ResourceFailure extends Error {
-  constructor(message: string) {
+  /** @param cause the service's error, when the failure is a failed call */
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(oneLine(message));
     this.name = 'ResourceFailure';
     this.stack = this.message;
@@ -158,7 +168,7 @@ function oneLine(text: string): string {
 
 /** A failed call as a Reason: the operation, its subject, the service's own words, and advice. */
 export function callFailure(operation: string, subject: string, error: unknown, advice = ''): ResourceFailure {
-  return new ResourceFailure(`${operation} ${subject} failed: ${errorName(error)}: ${errorMessage(error)}. ${advice}`);
+  return new ResourceFailure(`${operation} ${subject} failed: ${errorName(error)}: ${errorMessage(error)}. ${advice}`, error);
 }
 
 /** "account 123456789012 in eu-west-1", read from the stack ARN the request came with. */
@@ -193,7 +203,11 @@ function readsStackStatus(kind: ResourceKind<unknown>, event: ResourceEvent): bo
  * (ending a production connection in a rollback) or would be silent (a deletion that ends
  * nothing).
  */
-async function readSituation(event: ResourceEvent): Promise<StackSituation | { transientFault: string }> {
+async function readSituation(
+  kind: ResourceKind<unknown>,
+  event: ResourceEvent,
+  startedAt: number,
+): Promise<StackSituation | { transientFault: string }> {
   try {
     const reading = await readStackStatus(event.StackId);
     if ('transientFault' in reading) {
@@ -204,12 +218,17 @@ async function readSituation(event: ResourceEvent): Promise<StackSituation | { t
     log(`stack status ${situation.stackStatus}: ${situation.rollback ? 'a rollback' : 'not a rollback'}`);
     return situation;
   } catch (error) {
+    if (mayBePropagating(error, startedAt, Date.now())) {
+      log(`stack status not read yet (access denied, as while IAM propagates a policy change), will retry: ${errorMessage(error)}`);
+      return { transientFault: `${errorName(error)}: ${errorMessage(error)}` };
+    }
     throw callFailure(
       'DescribeStacks',
       event.StackId,
       error,
       'Nothing was changed: this resource reads its stack status to leave alone, during a rollback, what existed before it. ' +
-        "Check that the provider's role may call cloudformation:DescribeStacks on this stack (an SCP or permissions boundary may deny it), then retry.",
+        `cloudformation:DescribeStacks on this stack should be granted by the policy LifecycleGrants${kind.resourceType.replace(/^Custom::OpenSearch/, '')}… of the provider's role; ` +
+        'if it is, an SCP or permissions boundary may deny it. Then retry.',
     );
   }
 }
@@ -260,7 +279,7 @@ export async function handleEvent<T>(kind: ResourceKind<T>, event: ResourceEvent
   let situation = NOT_A_ROLLBACK;
   // A rollback only ever takes work away: a plan with nothing to do needs no status.
   if (plan.task !== undefined && readsStackStatus(kind, event)) {
-    const read = await readSituation(event);
+    const read = await readSituation(kind, event, startedAt);
     if ('transientFault' in read) {
       return { PhysicalResourceId: waitingPhysicalId(event), SituationPending: true, StartedAt: startedAt, Deadline: deadline };
     }
@@ -311,7 +330,7 @@ export async function handleIsComplete<T>(kind: ResourceKind<T>, event: IsComple
   let data: Record<string, string> | undefined;
   if (event.SituationPending) {
     // Nothing was planned yet: read the status again, then plan and act as onEvent would have.
-    const read = await readSituation(event);
+    const read = await readSituation(kind, event, startedAt);
     if ('transientFault' in read) {
       if (now >= deadline) {
         throw new ResourceFailure(
@@ -354,28 +373,81 @@ function notYet(now: number, startedAt: number, deadline: number, waitingFor: st
   return { IsComplete: false };
 }
 
+/**
+ * How long an access denial may be IAM still propagating a policy the stack just changed. Every
+ * custom resource depends on the policies that hold its grants (lib/private/grants.ts), so
+ * CloudFormation changes them before it sends the request: the change is at most this old when
+ * the request starts. IAM documents its changes as eventually consistent, taking "a few seconds"
+ * (IAM User Guide, "Changes that I make are not always immediately visible"); a minute from the
+ * request's start covers that without a call or a template property to tell when the policy
+ * changed. A real denial costs at most this much more before it fails.
+ */
+export const IAM_PROPAGATION_MS = 60_000;
+
+/** AccessDeniedException (OpenSearch) and AccessDenied (CloudFormation's query protocol). */
+function isAccessDenied(error: unknown): boolean {
+  return errorName(error) === 'AccessDeniedException' || errorName(error) === 'AccessDenied';
+}
+
+/** Whether a denial at `now` may still be the policy change this request's stack made just before it. */
+function mayBePropagating(error: unknown, startedAt: number, now: number): boolean {
+  return isAccessDenied(error) && now - startedAt < IAM_PROPAGATION_MS;
+}
+
 /** Runs one step; a fault that may clear by itself becomes "not yet" instead of a failure. */
 async function attempt<T>(kind: ResourceKind<T>, task: T, context: StepContext): Promise<Progress> {
   try {
     return await kind.advance(task, context);
   } catch (error) {
     if (error instanceof ResourceFailure) {
-      throw error;
+      // A kind's own failure of a call: a denial may still be IAM propagating (see below).
+      if (!isAccessDenied(error.cause)) throw error;
+      if (!mayBePropagating(error.cause, context.startedAt, context.now) || (kind.actsOnlyInOnEvent && context.phase === 'event')) {
+        throw new ResourceFailure(`${error.message} ${grantingPolicy(error.cause, kind.resourceType)}.`, error.cause);
+      }
+      log(
+        `access denied within ${formatDuration(IAM_PROPAGATION_MS)} of the request, as while IAM propagates a policy change; will retry: ${error.message}`,
+      );
+      return { done: false, waitingFor: kind.describe(task), lastSeen: error.message };
     }
     if (isTransient(error)) {
       log(`transient fault, will retry: ${errorName(error)}: ${errorMessage(error)}`);
       return { done: false, waitingFor: kind.describe(task), lastSeen: `${errorName(error)}: ${errorMessage(error)}` };
     }
+    if (mayBePropagating(error, context.startedAt, context.now) && !(kind.actsOnlyInOnEvent && context.phase === 'event')) {
+      log(
+        `access denied within ${formatDuration(IAM_PROPAGATION_MS)} of the request, as while IAM propagates a policy change; will retry: ${errorMessage(error)}`,
+      );
+      return { done: false, waitingFor: kind.describe(task), lastSeen: `${errorName(error)}: ${errorMessage(error)}` };
+    }
     const what = failedCall(error) ?? kind.describe(task);
-    throw new ResourceFailure(`${what} failed: ${errorName(error)}: ${errorMessage(error)}. ${adviceFor(error)}`);
+    throw new ResourceFailure(`${what} failed: ${errorName(error)}: ${errorMessage(error)}. ${adviceFor(error, kind)}`);
   }
 }
 
+/**
+ * Which of the handler role's policies should grant what AWS denied: the action and resource
+ * from the service's message ("... not authorized to perform: es:X on resource: R ..."), a
+ * domain's actions in the domain policies, the others in the policy of this kind.
+ */
+export function grantingPolicy(error: unknown, resourceType: string): string {
+  const denied = /perform: (\S+) on resource: (\S+)/.exec(errorMessage(error));
+  const kind = resourceType.replace(/^Custom::OpenSearch/, '');
+  if (!denied) {
+    const operation = failedCall(error)?.split(' ')[0];
+    const action = operation ? `es:${operation}` : 'it';
+    return `${action} should be granted by the policy LifecycleGrants${kind}… (on a domain, LifecycleDomainGrants…) of the provider's role`;
+  }
+  const [, action, resource] = denied;
+  const policy = /:domain\//.test(resource) ? 'LifecycleDomainGrants…' : `LifecycleGrants${kind}…`;
+  return `${action} on ${resource} should be granted by the policy ${policy} of the provider's role`;
+}
+
 /** What the user can do about an error nobody expected. */
-function adviceFor(error: unknown): string {
+function adviceFor(error: unknown, kind: ResourceKind<unknown>): string {
   switch (errorName(error)) {
     case 'AccessDeniedException':
-      return "The provider's role grants this action: look for a permissions boundary, an SCP or a domain policy that denies it.";
+      return `${grantingPolicy(error, kind.resourceType)}; if it does, look for a permissions boundary, an SCP or a domain policy that denies it.`;
     case 'DisabledOperationException':
       return 'The domain does not support this operation (check its engine version and cross-cluster settings).';
     default:

@@ -100,6 +100,8 @@ async function deleteConnection(connectionId: string, context: StepContext, stat
 export const outboundConnection: ResourceKind<OutboundTask> = {
   resourceType: OUTBOUND_CONNECTION_TYPE,
   readsStackStatus: true,
+  // A connection is only ever made in onEvent (see adoptOrCreate): a denied call there fails at once.
+  actsOnlyInOnEvent: true,
 
   describe: (task) => {
     switch (task.kind) {

@@ -65,6 +65,8 @@ const isActiveAt = (association: DomainPackageDetails | undefined, entry: Associ
 export const packageAssociation: ResourceKind<Task> = {
   resourceType: PACKAGE_ASSOCIATION_TYPE,
   readsStackStatus: true,
+  // onEvent records what was ACTIVE before a Create (adopted), which no poll can: a denial there fails at once.
+  actsOnlyInOnEvent: true,
 
   describe: (task) =>
     task.kind === 'dissociate'

@@ -110,12 +110,6 @@ export class InboundConnectionAcceptance extends Construct {
     }
     const destination = localDomainAddress(this, props.domain, 'domain');
     const source = props.from ? domainAddress(props.from, 'from') : undefined;
-    LifecycleProvider.of(this).allowConnectionActions([
-      'es:DescribeInboundConnections',
-      'es:AcceptInboundConnection',
-      'es:RejectInboundConnection',
-      'es:DeleteInboundConnection',
-    ]);
     const resource = lifecycleResource(this, {
       constructName: 'InboundConnectionAcceptance',
       resourceType: INBOUND_CONNECTION_ACCEPTANCE_TYPE,
@@ -133,6 +127,12 @@ export class InboundConnectionAcceptance extends Construct {
         [AcceptanceKey.SOURCE_REGION]: source?.region,
       },
     });
+    LifecycleProvider.of(this).allowConnectionActions(resource, 'InboundConnectionAcceptance', [
+      'es:DescribeInboundConnections',
+      'es:AcceptInboundConnection',
+      'es:RejectInboundConnection',
+      'es:DeleteInboundConnection',
+    ]);
     this.connectionId = resource.getAttString('ConnectionId');
     this.connectionStatus = resource.getAttString('ConnectionStatus');
   }

@@ -137,8 +137,6 @@ export class OutboundConnection extends Construct {
       atSynth(() => checkConnectionAlias(props.connectionAlias, 'connectionAlias'));
     }
     const provider = LifecycleProvider.of(this);
-    provider.allowOutboundConnectionCreation(props.localDomain.domainArn);
-    provider.allowConnectionActions(['es:DescribeOutboundConnections', 'es:DeleteOutboundConnection']);
     const key = OutboundConnectionKey;
     const resource = lifecycleResource(this, {
       constructName: 'OutboundConnection',
@@ -159,6 +157,8 @@ export class OutboundConnection extends Construct {
         [key.WAIT_FOR]: props.waitFor,
       },
     });
+    provider.allowOutboundConnectionCreation(resource, props.localDomain.domainArn);
+    provider.allowConnectionActions(resource, 'OutboundConnection', ['es:DescribeOutboundConnections', 'es:DeleteOutboundConnection']);
     this.connectionId = resource.getAttString('ConnectionId');
     this.connectionStatus = resource.getAttString('ConnectionStatus');
   }

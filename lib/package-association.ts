@@ -126,8 +126,6 @@ export class PackageAssociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageAssociationProps) {
     super(scope, id);
     const entries = associationEntries(props.packages);
-    LifecycleProvider.of(this).allowPackageAssociation(props.domain);
-    LifecycleProvider.of(this).allowStackEventsRead();
     const resource = lifecycleResource(this, {
       constructName: 'PackageAssociation',
       // A Package of this app has a token for an id: it is claimed by its construct path instead.
@@ -145,6 +143,8 @@ export class PackageAssociation extends Construct {
         [PackageAssociationKey.PACKAGES]: entries,
       },
     });
+    LifecycleProvider.of(this).allowPackageAssociation(resource, props.domain);
+    LifecycleProvider.of(this).allowStackEventsRead(resource, 'PackageAssociation');
     for (const entry of props.packages) {
       if (entry.managedPackage) {
         resource.node.addDependency(entry.managedPackage);

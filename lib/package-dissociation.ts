@@ -63,8 +63,7 @@ export interface PackageDissociationProps {
 export class PackageDissociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageDissociationProps) {
     super(scope, id);
-    LifecycleProvider.of(this).allowPackageActions(props.domain);
-    lifecycleResource(this, {
+    const resource = lifecycleResource(this, {
       constructName: 'PackageDissociation',
       resourceType: PACKAGE_DISSOCIATION_TYPE,
       claims: packageClaims(props.domain, props.packageIds),
@@ -76,5 +75,6 @@ export class PackageDissociation extends Construct {
         [PropertyKey.PACKAGE_IDS]: packageIdsProperty(props.packageIds),
       },
     });
+    LifecycleProvider.of(this).allowPackageActions(resource, props.domain);
   }
 }

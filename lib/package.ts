@@ -210,8 +210,6 @@ export class Package extends Construct {
 
     const source = props.source.bind(this);
     const provider = LifecycleProvider.of(this);
-    provider.allowPackageManagement();
-    provider.allowPackageSourceRead(source.bucket, source.key);
     const resource = lifecycleResource(this, {
       constructName: 'Package',
       claims: Token.isUnresolved(props.packageName)
@@ -230,6 +228,8 @@ export class Package extends Construct {
         [PackageKey.PACKAGE_DESCRIPTION]: props.description,
       },
     });
+    provider.allowPackageManagement(resource);
+    provider.allowPackageSourceRead(resource, source.bucket, source.key);
     this.packageId = resource.getAttString(PackageAttribute.PACKAGE_ID);
     this.packageVersion = resource.getAttString(PackageAttribute.PACKAGE_VERSION);
   }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings, NagFinding } from './compat';
 import { isNewestNodeRuntime, newestNodeRuntime } from './runtime';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
+import { GrantLayout } from './grants';
 import {
   acknowledgeVpcNagFindings,
   acknowledgeWaiterNagFindings,
@@ -112,13 +113,6 @@ const PACKAGE_MANAGEMENT_ACTIONS = [
 ];
 
 /**
- * Domains per package statement. IAM limits a role's inline policies to 10,240 characters and a
- * managed policy to 6,144; the role moves whole statements into overflow managed policies when
- * the inline one grows too large, so statements must stay small enough to be moved.
- */
-const DOMAINS_PER_STATEMENT = 20;
-
-/**
  * The one provider per stack behind every construct of this library: two Lambda functions
  * (onEvent and isComplete) sharing one role, wrapped by the aws-cdk-lib Provider framework, which
  * waits through a Step Functions state machine instead of a sleeping Lambda.
@@ -165,18 +159,8 @@ export class LifecycleProvider extends Construct {
   public readonly serviceToken: string;
 
   private readonly role: iam.Role;
-  private connectionStatement?: iam.PolicyStatement;
-  private packageStatement?: iam.PolicyStatement;
-  private outboundCreationStatement?: iam.PolicyStatement;
-  private packageStatementSize = 0;
-  private readonly packageDomainArns = new Set<string>();
-  private packageManagementStatement?: iam.PolicyStatement;
-  private associateStatement?: iam.PolicyStatement;
-  private sourceReadStatement?: iam.PolicyStatement;
-  private readonly associateDomainArns = new Set<string>();
-  private readonly sourceObjectArns = new Set<string>();
-  /** The grant on this stack's own id (DescribeStacks, and DescribeStackEvents when needed). */
-  private stackReadStatement?: iam.PolicyStatement;
+  /** Where each grant goes: see grants.ts. */
+  private readonly grants: GrantLayout;
 
   /**
    * @param createdBy the path of the construct that created it, for messages
@@ -212,6 +196,7 @@ export class LifecycleProvider extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
+    this.grants = new GrantLayout(this, this.role);
     const placement = functionPlacement(this, settings);
     if (placement.vpc) {
       networkInterfaceStatements(this).forEach((statement) => this.role.addToPrincipalPolicy(statement));
@@ -292,29 +277,33 @@ export class LifecycleProvider extends Construct {
   }
 
   /**
+   * Grants `statements` to the handlers for `resource`, in the policy of that domain or of that
+   * kind of construct, and makes the resource depend on that policy (see grants.ts): the generic
+   * way for a construct kind to get what its handler calls. Statements that name `domainArn`
+   * pass it; statements on `*`, on the stack or on objects pass undefined.
+   *
+   * @param kind the construct's class name, e.g. `PackageDissociation`
+   */
+  public grantFor(resource: CustomResource, kind: string, domainArn: string | undefined, statements: iam.PolicyStatement[]): void {
+    this.grants.grant(resource, kind, domainArn, statements);
+  }
+
+  /**
    * Allows the connection actions a construct needs. The service defines no resource type for
    * them (not even the domain), so IAM accepts them only on `*`.
    */
-  public allowConnectionActions(actions: ConnectionAction[]): void {
-    if (!this.connectionStatement) {
-      this.connectionStatement = new iam.PolicyStatement({ resources: ['*'] });
-      this.role.addToPrincipalPolicy(this.connectionStatement);
-    }
-    this.connectionStatement.addActions(...actions.filter((action) => !this.connectionStatement!.actions.includes(action)));
+  public allowConnectionActions(resource: CustomResource, kind: string, actions: ConnectionAction[]): void {
+    this.grantFor(resource, kind, undefined, [new iam.PolicyStatement({ actions, resources: ['*'] })]);
   }
 
   /**
    * Allows es:CreateOutboundConnection on this local domain only: the one connection action with
    * a resource type (the domain the connection starts from).
    */
-  public allowOutboundConnectionCreation(localDomainArn: string): void {
-    if (!this.outboundCreationStatement) {
-      this.outboundCreationStatement = new iam.PolicyStatement({ actions: ['es:CreateOutboundConnection'] });
-      this.role.addToPrincipalPolicy(this.outboundCreationStatement);
-    }
-    if (!this.outboundCreationStatement.resources.includes(localDomainArn)) {
-      this.outboundCreationStatement.addResources(localDomainArn);
-    }
+  public allowOutboundConnectionCreation(resource: CustomResource, localDomainArn: string): void {
+    this.grantFor(resource, 'OutboundConnection', localDomainArn, [
+      new iam.PolicyStatement({ actions: ['es:CreateOutboundConnection'], resources: [localDomainArn] }),
+    ]);
   }
 
   /**
@@ -322,15 +311,10 @@ export class LifecycleProvider extends Construct {
    * what existed before them need to tell a rollback from a real removal. The provider is one per
    * stack, so the grant names that one stack: its id, the ARN the handlers ask DescribeStacks for.
    */
-  public allowStackStatusRead(): iam.PolicyStatement {
-    if (!this.stackReadStatement) {
-      this.stackReadStatement = new iam.PolicyStatement({
-        actions: ['cloudformation:DescribeStacks'],
-        resources: [Stack.of(this).stackId],
-      });
-      this.role.addToPrincipalPolicy(this.stackReadStatement);
-    }
-    return this.stackReadStatement;
+  public allowStackStatusRead(resource: CustomResource, kind: string): void {
+    this.grantFor(resource, kind, undefined, [
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(this).stackId] }),
+    ]);
   }
 
   /**
@@ -338,26 +322,17 @@ export class LifecycleProvider extends Construct {
    * its status: in a rollback, PackageAssociation reads when the failed update of the resource
    * started, to tell the packages that update associated from those it found ACTIVE.
    */
-  public allowStackEventsRead(): void {
-    const statement = this.allowStackStatusRead();
-    if (!statement.actions.includes('cloudformation:DescribeStackEvents')) {
-      statement.addActions('cloudformation:DescribeStackEvents');
-    }
+  public allowStackEventsRead(resource: CustomResource, kind: string): void {
+    this.grantFor(resource, kind, undefined, [
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStackEvents'], resources: [Stack.of(this).stackId] }),
+    ]);
   }
 
-  /** Allows the package actions on this domain only. */
-  public allowPackageActions(domain: IDomain): void {
-    if (this.packageDomainArns.has(domain.domainArn)) {
-      return;
-    }
-    this.packageDomainArns.add(domain.domainArn);
-    if (!this.packageStatement || this.packageStatementSize === DOMAINS_PER_STATEMENT) {
-      this.packageStatement = new iam.PolicyStatement({ actions: PACKAGE_ACTIONS });
-      this.packageStatementSize = 0;
-      this.role.addToPrincipalPolicy(this.packageStatement);
-    }
-    this.packageStatement.addResources(domain.domainArn);
-    this.packageStatementSize++;
+  /** Allows the PackageDissociation actions on this domain only. */
+  public allowPackageActions(resource: CustomResource, domain: IDomain): void {
+    this.grantFor(resource, 'PackageDissociation', domain.domainArn, [
+      new iam.PolicyStatement({ actions: PACKAGE_ACTIONS, resources: [domain.domainArn] }),
+    ]);
   }
 
   /**
@@ -366,49 +341,30 @@ export class LifecycleProvider extends Construct {
    * service defines no resource type for them (packages have no ARN in IAM), so IAM accepts them
    * only on `*`.
    */
-  public allowPackageManagement(): void {
-    if (this.packageManagementStatement) {
-      return;
-    }
-    this.packageManagementStatement = new iam.PolicyStatement({ actions: PACKAGE_MANAGEMENT_ACTIONS, resources: ['*'] });
-    this.role.addToPrincipalPolicy(this.packageManagementStatement);
+  public allowPackageManagement(resource: CustomResource): void {
+    this.grantFor(resource, 'Package', undefined, [new iam.PolicyStatement({ actions: PACKAGE_MANAGEMENT_ACTIONS, resources: ['*'] })]);
   }
 
   /**
    * Allows reading exactly one object: the file the service copies when it imports a package runs
-   * with the caller's permissions. One statement lists every source object of the stack.
+   * with the caller's permissions. The Package policy lists every source object of the stack.
    */
-  public allowPackageSourceRead(bucket: s3.IBucket, key: string): void {
+  public allowPackageSourceRead(resource: CustomResource, bucket: s3.IBucket, key: string): void {
     // Written out rather than bucket.arnForObjects(key), whose Fn::Join on the partition doubles
     // the bytes every package adds to the template; the partition is known from the region.
     const region = Stack.of(this).region;
     const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
     const objectArn = `arn:${partition}:s3:::${bucket.bucketName}/${key}`;
-    if (this.sourceObjectArns.has(objectArn)) {
-      return;
-    }
-    this.sourceObjectArns.add(objectArn);
-    if (!this.sourceReadStatement) {
-      this.sourceReadStatement = new iam.PolicyStatement({ actions: ['s3:GetObject'] });
-      this.role.addToPrincipalPolicy(this.sourceReadStatement);
-    }
-    this.sourceReadStatement.addResources(objectArn);
+    this.grantFor(resource, 'Package', undefined, [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objectArn] })]);
   }
 
   /**
    * Allows what PackageAssociation needs, on this domain only: AssociatePackages and the
-   * dissociation actions. One statement lists every domain with an association.
+   * dissociation actions.
    */
-  public allowPackageAssociation(domain: IDomain): void {
-    if (this.associateDomainArns.has(domain.domainArn)) {
-      return;
-    }
-    // A new statement every DOMAINS_PER_STATEMENT domains, so that it can move to an overflow policy.
-    if (!this.associateStatement || this.associateDomainArns.size % DOMAINS_PER_STATEMENT === 0) {
-      this.associateStatement = new iam.PolicyStatement({ actions: ['es:AssociatePackages', ...PACKAGE_ACTIONS] });
-      this.role.addToPrincipalPolicy(this.associateStatement);
-    }
-    this.associateDomainArns.add(domain.domainArn);
-    this.associateStatement.addResources(domain.domainArn);
+  public allowPackageAssociation(resource: CustomResource, domain: IDomain): void {
+    this.grantFor(resource, 'PackageAssociation', domain.domainArn, [
+      new iam.PolicyStatement({ actions: ['es:AssociatePackages', ...PACKAGE_ACTIONS], resources: [domain.domainArn] }),
+    ]);
   }
 }

@@ -44,9 +44,6 @@ export function lifecycleResource(scope: Construct, options: LifecycleResourceOp
   }
   registerClaims(scope, options.claims);
   const timeoutSeconds = timeoutSecondsProperty(options.timeout);
-  if (options.readsStackStatus) {
-    LifecycleProvider.of(scope).allowStackStatusRead();
-  }
   const resource = new CustomResource(scope, 'Resource', {
     serviceToken: LifecycleProvider.of(scope).serviceToken,
     resourceType: options.resourceType,
@@ -59,6 +56,9 @@ export function lifecycleResource(scope: Construct, options: LifecycleResourceOp
       [PropertyKey.TIMEOUT_SECONDS]: timeoutSeconds === DEFAULT_TIMEOUT_SECONDS ? undefined : timeoutSeconds,
     },
   });
+  if (options.readsStackStatus) {
+    LifecycleProvider.of(scope).allowStackStatusRead(resource, options.constructName);
+  }
   writeRemovalPolicy(resource, options.removalPolicy ?? RemovalPolicy.DESTROY);
   dependOnDomain(resource, options.domain);
   return resource;
@@ -95,8 +95,7 @@ export function connectionResource(
   actions: ConnectionAction[],
   props: ConnectionResourceProps,
 ): CustomResource {
-  LifecycleProvider.of(scope).allowConnectionActions(actions);
-  return lifecycleResource(scope, {
+  const resource = lifecycleResource(scope, {
     constructName,
     resourceType,
     claims: connectionClaim(props.connectionId),
@@ -109,4 +108,6 @@ export function connectionResource(
       [PropertyKey.DOMAIN_NAME]: props.domain ? domainNameProperty(props.domain) : undefined,
     },
   });
+  LifecycleProvider.of(scope).allowConnectionActions(resource, constructName, actions);
+  return resource;
 }

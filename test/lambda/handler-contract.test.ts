@@ -1,7 +1,8 @@
 import { isComplete, onEvent } from '../../lambda';
+import { IAM_PROPAGATION_MS, grantingPolicy } from '../../lambda/lifecycle';
 import { inboundConnectionDeletionPhysicalId } from '../../lib/private/contracts/inbound-connection-deletion';
 import { packageDissociationPhysicalId } from '../../lib/private/contracts/package-dissociation';
-import { DELETION, PACKAGES, REJECTION, STACK_ID, connection, event, mutations, run, seed, useEmulator } from './harness';
+import { DELETION, PACKAGES, REJECTION, STACK_ID, aged, connection, event, mutations, run, seed, useEmulator } from './harness';
 
 const { emulator } = useEmulator();
 
@@ -55,12 +56,47 @@ describe('what every handler response promises', () => {
             ? packageDissociationPhysicalId('search-products', STACK_ID, 'Resource')
             : inboundConnectionDeletionPhysicalId('cc-pending-0001');
       const request = event(type, requestType, properties, { physicalResourceId });
-      await expect(run(request)).rejects.toThrow(
-        `${call} failed: AccessDeniedException: User is not authorized to perform this action with an explicit deny. The provider's role grants this action: look for a permissions boundary, an SCP or a domain policy that denies it.`,
+      // Retried while IAM may still be propagating (the first minute of the request), then it fails.
+      await expect(run(request, { beforePoll: aged(IAM_PROPAGATION_MS) })).rejects.toThrow(
+        `${call} failed: AccessDeniedException: User is not authorized to perform this action with an explicit deny. es:${operation} should be granted by the policy`,
       );
       expect(mutations(emulator())).toEqual([]);
     },
   );
+
+  test('an access denial in the first minute of a request is retried at the next poll, as while IAM propagates a policy the stack just changed', async () => {
+    seed(emulator(), { connections: [connection('cc-pending-0001', 'PENDING_ACCEPTANCE')] });
+    emulator().injectFault({ operation: 'RejectInboundConnection', kind: 'access-denied', times: 2 });
+    const outcome = await run(event(REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' }));
+    expect(outcome.polls).toBeGreaterThanOrEqual(2);
+    expect(mutations(emulator())).toEqual(['RejectInboundConnection cc-pending-0001']);
+  });
+
+  test('a denial after the first minute fails, naming the action and the policy that should grant it', async () => {
+    seed(emulator(), { domains: [{ domainName: 'search-products', packages: [{ packageId: 'F1' }] }] });
+    emulator().injectFault({ operation: 'ListPackagesForDomain', kind: 'access-denied', times: Infinity });
+    const physicalResourceId = packageDissociationPhysicalId('search-products', STACK_ID, 'Resource');
+    const request = event(PACKAGES, 'Delete', { DomainName: 'search-products', PackageIds: ['F1'] }, { physicalResourceId });
+    await expect(run(request, { beforePoll: aged(IAM_PROPAGATION_MS) })).rejects.toThrow(
+      "ListPackagesForDomain search-products failed: AccessDeniedException: User is not authorized to perform this action with an explicit deny. es:ListPackagesForDomain should be granted by the policy LifecycleGrantsPackageDissociation… (on a domain, LifecycleDomainGrants…) of the provider's role; if it does, look for a permissions boundary, an SCP or a domain policy that denies it.",
+    );
+  });
+
+  test("with AWS's wording of a denial, the failure names the resource and the one policy that should grant it", () => {
+    const denied = (message: string) => Object.assign(new Error(message), { name: 'AccessDeniedException' });
+    const onDomain = denied(
+      'User: arn:aws:sts::111111111111:assumed-role/HandlerRole/OnEvent is not authorized to perform: es:ListPackagesForDomain on resource: arn:aws:es:us-east-1:111111111111:domain/search-products because no identity-based policy allows the es:ListPackagesForDomain action',
+    );
+    expect(grantingPolicy(onDomain, PACKAGES)).toBe(
+      "es:ListPackagesForDomain on arn:aws:es:us-east-1:111111111111:domain/search-products should be granted by the policy LifecycleDomainGrants… of the provider's role",
+    );
+    const onStar = denied(
+      'User: arn:aws:sts::111111111111:assumed-role/HandlerRole/OnEvent is not authorized to perform: es:DeleteInboundConnection on resource: * because no identity-based policy allows the es:DeleteInboundConnection action',
+    );
+    expect(grantingPolicy(onStar, DELETION)).toBe(
+      "es:DeleteInboundConnection on * should be granted by the policy LifecycleGrantsInboundConnectionDeletion… of the provider's role",
+    );
+  });
 
   test('isComplete without a deadline is refused instead of waiting forever', async () => {
     const request = event(REJECTION, 'Create', { ConnectionId: 'cc-pending-0001' });

@@ -50,6 +50,15 @@ const remove = (packages: Entry[], physicalResourceId = BASE_ID) => event(ASSOCI
 
 describe('PackageAssociation handler', () => {
   describe('Create', () => {
+    test('a denied first listing fails at once: only onEvent can record what was ACTIVE before, so it is not left to a poll', async () => {
+      world([]);
+      emulator().injectFault({ operation: 'ListPackagesForDomain', kind: 'access-denied', times: 1 });
+      await expect(onEvent(create([{ PackageId: 'F1' }]))).rejects.toThrow(
+        /^ListPackagesForDomain search-products failed: AccessDeniedException: .* es:ListPackagesForDomain should be granted by the policy LifecycleGrantsPackageAssociation…/,
+      );
+      expect(mutations(emulator())).toEqual([]);
+    });
+
     test('one AssociatePackages call for every listed package, then waits until all are ACTIVE', async () => {
       world([{ packageId: 'F9' }]);
       emulator().setTiming({ associateMs: Infinity });

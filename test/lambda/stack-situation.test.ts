@@ -312,17 +312,20 @@ describe('a stack status that cannot be read', () => {
     expect(mutations(emulator())).toEqual([]);
   });
 
-  test('access denied: fails at once with what to check, nothing changed', async () => {
+  test('access denied: retried for the first minute (IAM propagation), then fails with what to check, nothing changed', async () => {
     seed(emulator(), { connections: [connection('cc-active-0001', 'ACTIVE')] });
     stack().fault = () => ({
       httpStatus: 403,
       code: 'AccessDenied',
       message: 'User is not authorized to perform: cloudformation:DescribeStacks',
     });
-    await expect(run(deleteConnection('cc-active-0001'))).rejects.toThrow(
+    await expect(run(deleteConnection('cc-active-0001'), { maxPolls: 3 })).rejects.toThrow('not complete after 3 polls');
+    await expect(run(deleteConnection('cc-active-0001'), { beforePoll: aged(60_000) })).rejects.toThrow(
       `DescribeStacks ${STACK_ID} failed: AccessDenied: User is not authorized to perform: cloudformation:DescribeStacks. Nothing was changed`,
     );
-    await expect(run(deleteConnection('cc-active-0001'))).rejects.toThrow(/may call cloudformation:DescribeStacks on this stack/);
+    await expect(run(deleteConnection('cc-active-0001'), { beforePoll: aged(60_000) })).rejects.toThrow(
+      /cloudformation:DescribeStacks on this stack should be granted by the policy LifecycleGrantsInboundConnectionDeletion… of the provider's role/,
+    );
     expect(mutations(emulator())).toEqual([]);
   });
 });

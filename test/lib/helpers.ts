@@ -20,17 +20,46 @@ export function ownDomain(stack: Stack, id = 'Domain'): Domain {
   return new Domain(stack, id, { version: EngineVersion.OPENSEARCH_2_19 });
 }
 
-/** The statements of the shared handler role's policy, with the logs statement left out. */
-export function handlerStatements(template: Template): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const [policy] = Object.entries(policies).filter(([logicalId]) => logicalId.includes('LifecycleProviderHandlerRole'));
-  if (!policy) {
-    throw new Error('no handler role policy in the template');
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/**
+ * The policies of the shared handler role, by logical id: its default policy (logs), the inline
+ * policy of each kind, and the managed policies of the domains (see lib/private/grants.ts).
+ */
+export function handlerPolicies(
+  template: Template,
+): Array<[string, { Type: string; Properties: { PolicyDocument: { Statement: Statement[] } } }]> {
+  const [roleId] = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.includes('LifecycleProviderHandlerRole'));
+  if (!roleId) {
+    throw new Error('no handler role in the template');
   }
-  const statements = policy[1].Properties.PolicyDocument.Statement as Array<{
-    Action: string | string[];
-    Resource: unknown;
-    Effect: string;
-  }>;
+  const attached = (resource: { Properties?: { Roles?: unknown } }) =>
+    JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]);
+  return Object.entries({ ...template.findResources('AWS::IAM::Policy'), ...template.findResources('AWS::IAM::ManagedPolicy') })
+    .filter(([, resource]) => attached(resource))
+    .sort(([a], [b]) => (a < b ? -1 : 1)) as never;
+}
+
+/** The statements of all the handler role's policies, with the logs statement left out. */
+export function handlerStatements(template: Template): Statement[] {
+  const statements = handlerPolicies(template).flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
   return statements.filter((statement) => ![statement.Action].flat().some((action) => action.startsWith('logs:')));
+}
+
+/**
+ * Every grant of the handler role but its logs, as "action on resource" (a resource that is not a
+ * string as its JSON), sorted: what the role may do, whatever the statements and policies.
+ */
+export function handlerGrants(template: Template): string[] {
+  return handlerStatements(template)
+    .flatMap((statement) =>
+      [statement.Action]
+        .flat()
+        .flatMap((action) =>
+          [statement.Resource]
+            .flat()
+            .map((resource) => `${action} on ${typeof resource === 'string' ? resource : JSON.stringify(resource)}`),
+        ),
+    )
+    .sort();
 }

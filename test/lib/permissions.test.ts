@@ -8,33 +8,36 @@ import {
   PackageDissociation,
 } from '../../lib';
 import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
-import { handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
+import { handlerGrants, handlerPolicies, handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
 
-const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
+const PACKAGE_ACTIONS = ['es:DescribeDomain', 'es:DissociatePackages', 'es:ListPackagesForDomain'];
 const arnOf = (name: string) => `arn:aws:es:us-east-1:111111111111:domain/${name}`;
 /** The stack status read (rollback detection): DescribeStacks on the stack's own id, nothing wider. */
 const STACK_STATUS_READ = { Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } };
+
+const STACK = JSON.stringify({ Ref: 'AWS::StackId' });
+const packageGrants = (...domains: string[]) =>
+  domains.flatMap((domain) => PACKAGE_ACTIONS.map((action) => `${action} on ${domain.startsWith('{') ? domain : arnOf(domain)}`));
 
 describe('handler permissions', () => {
   test('InboundConnectionRejection alone: describe and reject on *, its stack status, nothing else', () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
-    expect(handlerStatements(Template.fromStack(stack))).toEqual([
-      { Effect: 'Allow', Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection'], Resource: '*' },
-      STACK_STATUS_READ,
+    expect(handlerGrants(Template.fromStack(stack))).toEqual([
+      `cloudformation:DescribeStacks on ${STACK}`,
+      'es:DescribeInboundConnections on *',
+      'es:RejectInboundConnection on *',
     ]);
   });
 
   test('InboundConnectionDeletion alone: describe, reject and delete on *, its stack status, nothing else', () => {
     const stack = newStack();
     new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
-    expect(handlerStatements(Template.fromStack(stack))).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
-        Resource: '*',
-      },
-      STACK_STATUS_READ,
+    expect(handlerGrants(Template.fromStack(stack))).toEqual([
+      `cloudformation:DescribeStacks on ${STACK}`,
+      'es:DeleteInboundConnection on *',
+      'es:DescribeInboundConnections on *',
+      'es:RejectInboundConnection on *',
     ]);
   });
 
@@ -44,10 +47,9 @@ describe('handler permissions', () => {
     new PackageDissociation(stack, 'A', { domain: products, packageIds: ['F1'] });
     new PackageDissociation(stack, 'B', { domain: products, packageIds: ['F2'] });
     new PackageDissociation(stack, 'C', { domain: importedDomain(stack, 'search-logs'), packageIds: ['F3'] });
-    expect(handlerStatements(Template.fromStack(stack))).toEqual([
-      { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: [arnOf('search-products'), arnOf('search-logs')] },
-      STACK_STATUS_READ,
-    ]);
+    expect(handlerGrants(Template.fromStack(stack))).toEqual(
+      [`cloudformation:DescribeStacks on ${STACK}`, ...packageGrants('search-products', 'search-logs')].sort(),
+    );
   });
 
   test('a domain of the same stack is named by its ARN attribute', () => {
@@ -55,10 +57,9 @@ describe('handler permissions', () => {
     const domain = ownDomain(stack);
     new PackageDissociation(stack, 'A', { domain, packageIds: ['F1'] });
     const domainId = stack.getLogicalId(domain.node.defaultChild as CfnElement);
-    expect(handlerStatements(Template.fromStack(stack))).toEqual([
-      { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: { 'Fn::GetAtt': [domainId, 'Arn'] } },
-      STACK_STATUS_READ,
-    ]);
+    expect(handlerGrants(Template.fromStack(stack))).toEqual(
+      [`cloudformation:DescribeStacks on ${STACK}`, ...packageGrants(JSON.stringify({ 'Fn::GetAtt': [domainId, 'Arn'] }))].sort(),
+    );
   });
 
   test('all three together: connection actions on *, package actions scoped, no es:*', () => {
@@ -66,34 +67,30 @@ describe('handler permissions', () => {
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
     new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
     new PackageDissociation(stack, 'Packages', { domain: importedDomain(stack, 'search-products'), packageIds: ['F1'] });
-    const statements = handlerStatements(Template.fromStack(stack));
-    expect(statements).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
-        Resource: '*',
-      },
-      STACK_STATUS_READ,
-      { Effect: 'Allow', Action: PACKAGE_ACTIONS, Resource: arnOf('search-products') },
-    ]);
-    const actions = statements.flatMap((statement) => [statement.Action].flat());
-    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    const grants = handlerGrants(Template.fromStack(stack));
+    expect([...new Set(grants)]).toEqual(
+      [
+        `cloudformation:DescribeStacks on ${STACK}`,
+        'es:DeleteInboundConnection on *',
+        'es:DescribeInboundConnections on *',
+        'es:RejectInboundConnection on *',
+        ...packageGrants('search-products'),
+      ].sort(),
+    );
+    expect(grants.filter((grant) => grant.split(' on ')[0].includes('*'))).toEqual([]);
   });
 
-  test('the handler role may write only to its own log group, and has no managed policy', () => {
+  test('the handler role may write only to its own log group, and has no AWS managed policy', () => {
     const stack = newStack();
     new InboundConnectionRejection(stack, 'Reject', { connectionId: 'cc-pending-0001' });
     const template = Template.fromStack(stack);
     const [logGroupId] = Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((id) => id.includes('HandlerLogs'));
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: [
-          { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
-          { Effect: 'Allow', Action: ['es:DescribeInboundConnections', 'es:RejectInboundConnection'], Resource: '*' },
-          STACK_STATUS_READ,
-        ],
-      },
-    });
+    const logs = handlerPolicies(template)
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('logs:')));
+    expect(logs).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+    ]);
     const handlerRoles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) =>
       id.includes('LifecycleProviderHandlerRole'),
     );
@@ -101,17 +98,20 @@ describe('handler permissions', () => {
     expect(handlerRoles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  test('the stack status read is granted only when asked for, and names the stack of the provider', () => {
+  test('the stack status read is granted only to kinds that read it, and names the stack of the provider', () => {
     const without = newStack('Without');
     LifecycleProvider.of(without);
-    expect(handlerStatements(Template.fromStack(without))).toEqual([]);
+    expect(handlerGrants(Template.fromStack(without))).toEqual([]);
     const stack = newStack('With');
-    LifecycleProvider.of(stack).allowStackStatusRead();
-    LifecycleProvider.of(stack).allowStackStatusRead();
-    expect(handlerStatements(Template.fromStack(stack))).toEqual([STACK_STATUS_READ]);
+    new PackageDissociation(stack, 'A', { domain: importedDomain(stack, 'search-products'), packageIds: ['F1'] });
+    new PackageDissociation(stack, 'B', { domain: importedDomain(stack, 'search-products', 'Again'), packageIds: ['F2'] });
+    const reads = handlerStatements(Template.fromStack(stack)).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('cloudformation:')),
+    );
+    expect(reads).toEqual([STACK_STATUS_READ]);
   });
 
-  test('PackageAssociation adds the stack events read to the same statement, on the stack of the provider only, once', () => {
+  test('PackageAssociation adds the stack events read to the same statement of its policy, on the stack of the provider only, once', () => {
     const stack = newStack();
     new PackageDissociation(stack, 'Dissociation', { domain: importedDomain(stack, 'search-products'), packageIds: ['F1'] });
     new PackageAssociation(stack, 'A', { domain: importedDomain(stack, 'search-logs'), packages: [AssociatedPackage.fromPackageId('F2')] });
@@ -119,15 +119,21 @@ describe('handler permissions', () => {
       domain: importedDomain(stack, 'search-logs', 'Again'),
       packages: [AssociatedPackage.fromPackageId('F3')],
     });
-    const stackReads = handlerStatements(Template.fromStack(stack)).filter((statement) =>
-      [statement.Action].flat().some((action) => action.startsWith('cloudformation:')),
+    const stackReads = handlerPolicies(Template.fromStack(stack)).flatMap(([id, policy]) =>
+      policy.Properties.PolicyDocument.Statement.filter((statement) =>
+        [statement.Action].flat().some((action) => action.startsWith('cloudformation:')),
+      ).map((statement) => [id.replace(/[0-9A-F]{8}$/, ''), statement]),
     );
     expect(stackReads).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
-        Resource: { Ref: 'AWS::StackId' },
-      },
+      [
+        'LifecycleGrantsPackageAssociation',
+        {
+          Effect: 'Allow',
+          Action: ['cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks'],
+          Resource: { Ref: 'AWS::StackId' },
+        },
+      ],
+      ['LifecycleGrantsPackageDissociation', STACK_STATUS_READ],
     ]);
   });
 });

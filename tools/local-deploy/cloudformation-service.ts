@@ -68,6 +68,17 @@ export interface CloudFormationServiceOptions {
   readonly events?: (stackName: string) => readonly StackEventDescription[];
   /** Called with each request before it is answered; a fault it returns is the answer. */
   readonly onRequest?: (action: string, stackName: string | undefined) => CloudFormationFault | undefined;
+  /**
+   * Decides whether the caller may make this call (the runner evaluates its role's policies); a
+   * fault it returns is the answer. The caller is the id in the request's path
+   * (`/invocations/<sandbox id>`, as the runner gives each handler sandbox its endpoint), or
+   * undefined for a request at the root.
+   */
+  readonly authorize?: (
+    callerId: string | undefined,
+    action: string,
+    stackName: string | undefined,
+  ) => Promise<CloudFormationFault | undefined>;
 }
 
 export class CloudFormationService {
@@ -89,7 +100,25 @@ export class CloudFormationService {
     this.server = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => this.answer(Buffer.concat(chunks).toString('utf8'), response));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const callerId = /^\/invocations\/([^/?]+)/.exec(request.url ?? '')?.[1];
+        const parameters = new URLSearchParams(body);
+        const authorized = this.options.authorize?.(callerId, parameters.get('Action') ?? '', parameters.get('StackName') ?? undefined);
+        if (!authorized) return this.answer(body, response);
+        authorized.then(
+          (fault) => {
+            if (!fault) return this.answer(body, response);
+            this.calls.push({
+              action: parameters.get('Action') ?? '',
+              stackName: parameters.get('StackName') ?? undefined,
+              answer: fault.code,
+            });
+            send(response, fault.httpStatus, errorDocument(fault));
+          },
+          (error: Error) => send(response, 500, errorDocument({ httpStatus: 500, code: 'InternalFailure', message: error.message })),
+        );
+      });
     });
     this.close = closableServer(this.server);
   }

@@ -19,7 +19,8 @@ import type { LambdaService } from './lambda-service';
 import type { ResponseEndpoint } from './response-endpoint';
 import { checkResponse } from './response-check';
 import type { StepFunctionsService } from './sfn-service';
-import { StackModel, buildStackModel } from './stack-model';
+import { IamState, roleOf } from './iam';
+import { POLICY_TYPES, StackModel, buildStackModel } from './stack-model';
 
 export interface EngineDependencies {
   readonly clock: VirtualClock;
@@ -34,6 +35,8 @@ export interface EngineDependencies {
   readonly signal: AbortSignal;
   /** Called synchronously with every event, before the engine goes on. */
   readonly onEvent?: (event: StackEvent) => void;
+  /** The policies in force; the engine attaches and detaches them as it plays policy resources. */
+  readonly iam: IamState;
 }
 
 /** What CloudFormation remembers about one stack. */
@@ -170,13 +173,18 @@ export class CloudFormationEngine {
       this.stacks.set(stack.stackName, stack);
     }
     const model = buildStackModel(artifact, stack.stackId);
+    // The resources played in order: the custom resources, and the IAM policies (see iam.ts).
+    const nodes = new Map<string, { type: string; properties: Record<string, unknown>; dependsOn: readonly string[] }>([
+      ...model.played,
+      ...model.policies,
+    ]);
     // CloudFormation updates the functions and the state machine before the custom resources
     // that use them, so every request below runs the new code.
     this.deps.lambda.register(model.functions);
     this.deps.sfn.register(model.stateMachines);
     this.deps.eventLog.setColumns(
-      [stack.stackName, ...model.played.keys(), ...stack.resources.keys()],
-      [STACK_TYPE, ...[...model.played.values()].map((spec) => spec.type)],
+      [stack.stackName, ...nodes.keys(), ...stack.resources.keys()],
+      [STACK_TYPE, ...[...nodes.values()].map((spec) => spec.type)],
     );
     for (const skipped of model.skipped) {
       this.deps.eventLog.line(`  (not played: ${skipped.logicalId} ${skipped.type}: ${skipped.reason})`);
@@ -201,19 +209,19 @@ export class CloudFormationEngine {
       outcome: { physicalResourceId: string; data: Record<string, unknown> },
     ): ResourceState => ({
       logicalId,
-      resourceType: model.played.get(logicalId)!.type,
+      resourceType: nodes.get(logicalId)!.type,
       physicalResourceId: outcome.physicalResourceId,
       properties,
       data: outcome.data,
-      dependsOn: model.played.get(logicalId)!.dependsOn,
+      dependsOn: nodes.get(logicalId)!.dependsOn,
       serviceTimeoutSeconds: serviceTimeoutOf(properties),
     });
 
     const forward = await runGraph(
-      [...model.played.keys()],
-      (id) => model.played.get(id)!.dependsOn,
+      [...nodes.keys()],
+      (id) => nodes.get(id)!.dependsOn,
       async (id) => {
-        const spec = model.played.get(id)!;
+        const spec = nodes.get(id)!;
         const prior = previous.get(id);
         const failStatus = prior ? 'UPDATE_FAILED' : 'CREATE_FAILED';
         let properties: Record<string, unknown>;
@@ -297,7 +305,7 @@ export class CloudFormationEngine {
     if (forward.failed.size === 0) {
       if (!creating) {
         op.stackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
-        const removed = [...previous.values()].filter((state) => !model.played.has(state.logicalId));
+        const removed = [...previous.values()].filter((state) => !nodes.has(state.logicalId));
         // A failed cleanup Delete is reported, but CloudFormation still completes the update and
         // abandons the resource: it is dropped from the stack either way.
         await this.deleteAll(op, [...removed, ...replaced.values()]);
@@ -316,11 +324,11 @@ export class CloudFormationEngine {
       ...[...created].map((id) => current.get(id)!),
       ...[...failedCreates].map(([id, physicalResourceId]) => ({
         logicalId: id,
-        resourceType: model.played.get(id)!.type,
+        resourceType: nodes.get(id)!.type,
         // Nothing readable came back: CloudFormation deletes under an id it makes up.
         physicalResourceId: physicalResourceId ?? this.inventedPhysicalId(stack!.stackName, id),
         properties: attempted.get(id)!,
-        dependsOn: model.played.get(id)!.dependsOn,
+        dependsOn: nodes.get(id)!.dependsOn,
       })),
     ];
 
@@ -357,7 +365,7 @@ export class CloudFormationEngine {
     const rollbackLeftovers: DeleteItem[] = [];
     const rollback = await runGraph(
       rollbackIds,
-      dependentsOf(rollbackIds, (id) => model.played.get(id)!.dependsOn),
+      dependentsOf(rollbackIds, (id) => nodes.get(id)!.dependsOn),
       async (id) => {
         const prior = previous.get(id)!;
         const sentPhysicalId = current.get(id)!.physicalResourceId;
@@ -461,6 +469,32 @@ export class CloudFormationEngine {
     return items.filter((item) => !outcome.succeeded.has(item.logicalId));
   }
 
+  /**
+   * A policy resource, as IAM applies it at once: Create and Update attach the document to the
+   * roles it names (an update replaces what the same physical policy granted), Delete detaches it.
+   * The roles are named by Ref (their physical names); a policy that names none attaches nothing.
+   */
+  private async playPolicy(args: SendArgs): Promise<Outcome> {
+    const [, partition, , , account] = args.stack.stackId.split(':');
+    const physicalResourceId = policyPhysicalId(args, account, partition);
+    const key = (physicalId: string) => `${args.stack.stackName}/${args.logicalId}/${physicalId}`;
+    if (args.requestType === 'Delete') {
+      this.deps.iam.remove(key(args.physicalResourceId!));
+      return { ok: true, physicalResourceId: args.physicalResourceId!, data: {} };
+    }
+    const roles = ((args.properties.Roles as unknown[] | undefined) ?? []).map((role) =>
+      String(role).startsWith('arn:') ? roleOf(String(role)).name : String(role),
+    );
+    this.deps.iam.put({
+      key: key(physicalResourceId),
+      name: policyName(args),
+      account,
+      roles,
+      document: args.properties.PolicyDocument as { Statement: unknown },
+    });
+    return { ok: true, physicalResourceId, data: {} };
+  }
+
   private inventedPhysicalId(stackName: string, logicalId: string): string {
     const suffix = randomBytes(8).toString('hex').toUpperCase().slice(0, 12);
     return `${stackName}-${logicalId}-${suffix}`;
@@ -484,6 +518,7 @@ export class CloudFormationEngine {
 
   /** Sends one request to the resource's ServiceToken and waits for its answer. */
   private async send(args: SendArgs): Promise<Outcome> {
+    if (POLICY_TYPES.has(args.resourceType)) return this.playPolicy(args);
     const { clock, lambda, endpoint, eventLog, signal } = this.deps;
     const { stack, logicalId } = args;
     const requestId = randomUUID();
@@ -556,6 +591,21 @@ export class CloudFormationEngine {
       doneWaiting();
     }
   }
+}
+
+/** The policies in force from now on: attached at Create and Update, detached at Delete (physical ids as IAM names them). */
+function policyPhysicalId(args: SendArgs, account: string, partition: string): string {
+  if (args.physicalResourceId !== undefined && args.requestType !== 'Create') {
+    // An AWS::IAM::Policy renamed is a new inline policy; a managed policy keeps its ARN.
+    if (args.resourceType === 'AWS::IAM::ManagedPolicy' || args.physicalResourceId === policyName(args)) return args.physicalResourceId;
+  }
+  return args.resourceType === 'AWS::IAM::ManagedPolicy'
+    ? `arn:${partition}:iam::${account}:policy/${args.stack.stackName}-${args.logicalId}-${randomBytes(6).toString('hex').toUpperCase()}`
+    : policyName(args);
+}
+
+function policyName(args: SendArgs): string {
+  return String(args.properties.PolicyName ?? args.logicalId);
 }
 
 function tryParse(raw: string): unknown {

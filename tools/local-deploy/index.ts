@@ -33,6 +33,8 @@ import { CloudFormationEngine } from './engine';
 import { publishFileAssets } from './file-assets';
 import type { CfnRequest, DeployResult, ResourceState, ResponseRecord, StackEvent } from './engine-types';
 import { EventLog } from './event-log';
+import { IamAuthorizer, IamState } from './iam';
+import { POLICY_TYPES } from './stack-model';
 import { type InvocationRecord, LambdaService } from './lambda-service';
 import { RESPONSE_PORT_PRELOAD, ResponseEndpoint } from './response-endpoint';
 import { type CrashRecord, type CrashRule, type ServiceCall, ServiceProxy } from './service-proxy';
@@ -130,6 +132,7 @@ export class LocalDeployment {
         describe: (stackName) => deployment.describeStack(stackName),
         events: (stackName) => deployment.stackEvents(stackName),
         onRequest: options.onCloudFormationRequest,
+        authorize: (callerId, action, stackName) => deployment.authorizeCloudFormation(callerId, action, stackName),
       });
       run.proxy = await ServiceProxy.start({
         clock,
@@ -137,6 +140,7 @@ export class LocalDeployment {
         upstream: emulator.endpoint,
         crash: options.crash,
         onServiceRequest: options.onServiceRequest,
+        iam: run.iamAuthorizer,
       });
       await run.lambda.start();
       await run.sfn.start();
@@ -159,6 +163,9 @@ export class LocalDeployment {
   readonly maskedLines: string[] = [];
 
   private readonly lambda: LambdaService;
+  /** The IAM policies in force at each moment, as the engine deploys them, and the decisions on them. */
+  readonly iam = new IamState();
+  private readonly iamAuthorizer = new IamAuthorizer(this.iam);
   private readonly sfn: StepFunctionsService;
   private readonly engine: CloudFormationEngine;
   private readonly eventLog: EventLog;
@@ -221,7 +228,8 @@ export class LocalDeployment {
               ...options.handlerEnvironment,
               AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(sandboxId),
               AWS_ACCESS_KEY_ID: accessKeyIdOf(fn.arn.split(':')[4]),
-              AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudformation.endpoint,
+              // Its own path too, so that each call is evaluated against the caller's role.
+              AWS_ENDPOINT_URL_CLOUDFORMATION: `${this.cloudformation.endpoint}/invocations/${sandboxId}`,
             }
           : {},
     });
@@ -237,7 +245,31 @@ export class LocalDeployment {
       responses: this.responses,
       signal: this.aborter.signal,
       onEvent: options.onEvent,
+      iam: this.iam,
     });
+  }
+
+  /**
+   * A handler's DescribeStacks or DescribeStackEvents, evaluated against its role's policies in
+   * force now: the resource is the stack's id (a name is looked up, as CloudFormation does).
+   */
+  private async authorizeCloudFormation(
+    callerId: string | undefined,
+    action: string,
+    stackName: string | undefined,
+  ): Promise<CloudFormationFault | undefined> {
+    const invocation = callerId ? this.lambda.invocation(callerId) : undefined;
+    const fn = invocation ? this.lambda.find(invocation.functionArn) : undefined;
+    if (!fn?.roleArn || !this.lambda.userFunctionRole(fn) || stackName === undefined) return undefined;
+    const stackId = stackName.startsWith('arn:') ? stackName : (this.engine.stack(stackName)?.stackId ?? '*');
+    const decision = await this.iamAuthorizer.authorize({
+      roleArn: fn.roleArn,
+      functionName: fn.name,
+      action: `cloudformation:${action}`,
+      resource: stackId,
+    });
+    // CloudFormation's query protocol names it AccessDenied, HTTP 403.
+    return decision.allowed ? undefined : { httpStatus: 403, code: 'AccessDenied', message: decision.message };
   }
 
   /**
@@ -263,7 +295,8 @@ export class LocalDeployment {
   /** The deployed custom resources of a stack (default: the last one touched), by logical id. */
   resourcesOf(stackName = this.lastStack): Record<string, ResourceState> {
     const stack = stackName ? this.engine.stack(stackName) : undefined;
-    return Object.fromEntries(stack?.resources ?? []);
+    // The custom resources only: the IAM policies the engine also plays are in `iam`.
+    return Object.fromEntries([...(stack?.resources ?? [])].filter(([, state]) => !POLICY_TYPES.has(state.resourceType)));
   }
 
   /** The deployed custom resources of the last stack touched, by logical id. */

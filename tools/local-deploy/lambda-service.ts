@@ -43,6 +43,8 @@ export interface InvocationRecord {
   readonly requestId: string;
   readonly logicalId: string;
   readonly functionName: string;
+  /** The function's ARN: names it across stacks of several accounts and regions (names may repeat). */
+  readonly functionArn: string;
   readonly handler: string;
   readonly invocationType: 'RequestResponse' | 'Event';
   /** The event as sent (JSON text). */
@@ -236,6 +238,7 @@ export class LambdaService {
       requestId,
       logicalId: fn.logicalId,
       functionName: fn.name,
+      functionArn: fn.arn,
       handler: fn.handler,
       invocationType,
       payload,

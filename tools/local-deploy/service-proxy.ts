@@ -18,6 +18,7 @@ import * as http from 'http';
 import { MUTATING_OPERATIONS, operationOf } from '../../emulator';
 import { closableServer, listenOnLoopback } from './local-server';
 import type { VirtualClock } from './clock';
+import { IamAuthorizer, openSearchResource } from './iam';
 import type { InvocationRecord, LambdaService, UserFunctionRole } from './lambda-service';
 
 /**
@@ -99,6 +100,11 @@ export interface ServiceProxyOptions {
   readonly upstream: string;
   readonly crash?: CrashRule | readonly CrashRule[];
   readonly onServiceRequest?: (call: ServiceCall) => void;
+  /**
+   * Evaluates each call of a library handler against its role's policies in force at that moment
+   * (iam.ts); a denied call is answered 403 AccessDeniedException and never reaches the emulator.
+   */
+  readonly iam: IamAuthorizer;
 }
 
 const PREFIX = /^\/invocations\/([^/]+)(\/.*)$/;
@@ -163,7 +169,7 @@ export class ServiceProxy {
     }
     const [, invocationId, upstreamPath] = match;
     const invocation = this.options.lambda.invocation(invocationId);
-    const fn = invocation ? this.options.lambda.find(invocation.functionName) : undefined;
+    const fn = invocation ? this.options.lambda.find(invocation.functionArn) : undefined;
     const event = invocation ? parseEvent(invocation.payload) : {};
     const path = upstreamPath.split('?')[0];
     let parsed: unknown;
@@ -186,6 +192,41 @@ export class ServiceProxy {
     };
     this.calls.push(call);
     this.options.onServiceRequest?.(call);
+    if (!fn || !call.entry || !fn.roleArn) {
+      this.pass(req, res, body, call, upstreamPath, invocation);
+      return;
+    }
+    const [, partition, , region, account] = fn.arn.split(':');
+    openSearchResource(call.operation, path, parsed, { partition, region, account })
+      .then((resource) =>
+        this.options.iam.authorize({ roleArn: fn.roleArn!, functionName: fn.name, action: `es:${call.operation}`, resource }),
+      )
+      .then(
+        (decision) => {
+          if (decision.allowed) return this.pass(req, res, body, call, upstreamPath, invocation);
+          // The service's own answer to a denied call (REST-JSON: the type in x-amzn-ErrorType).
+          call.status = 403;
+          call.errorType = 'AccessDeniedException';
+          res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' });
+          res.end(JSON.stringify({ message: decision.message }));
+        },
+        (error: Error) => {
+          res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' });
+          res.end(JSON.stringify({ message: `local deploy runner: ${error.message}` }));
+        },
+      );
+  }
+
+  /** Forwards an allowed call to the emulator and its answer back. */
+  private pass(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    call: ServiceCall,
+    upstreamPath: string,
+    invocation: InvocationRecord | undefined,
+  ): void {
+    const method = call.method;
 
     const upstream = http.request(
       {

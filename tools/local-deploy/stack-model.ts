@@ -21,6 +21,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memorySize: number;
   readonly logGroupName: string;
+  /** The ARN of the function's execution role (whose policies the runner evaluates its calls against). */
+  readonly roleArn?: string;
 }
 
 export interface StateMachineSpec {
@@ -41,11 +43,25 @@ export interface PlayedSpec {
   readonly serviceToken: FunctionSpec;
 }
 
+/** An IAM policy resource the runner plays (see iam.ts): attached to roles, in the stack's order. */
+export interface PolicySpec {
+  readonly logicalId: string;
+  readonly type: 'AWS::IAM::Policy' | 'AWS::IAM::ManagedPolicy';
+  /** The template properties, unresolved. */
+  readonly properties: Record<string, unknown>;
+  /** Played resources and policies this one depends on. */
+  readonly dependsOn: readonly string[];
+}
+
+export const POLICY_TYPES: ReadonlySet<string> = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
+
 export interface StackModel {
   readonly artifact: StackArtifact;
   readonly functions: readonly FunctionSpec[];
   readonly stateMachines: readonly StateMachineSpec[];
   readonly played: ReadonlyMap<string, PlayedSpec>;
+  /** The IAM policy resources, played as CloudFormation would, with no Lambda behind them. */
+  readonly policies: ReadonlyMap<string, PolicySpec>;
   /** Custom resources left alone, and why. */
   readonly skipped: ReadonlyArray<{ logicalId: string; type: string; reason: string }>;
   /** For each played resource, the Data attributes the template reads with Fn::GetAtt. */
@@ -109,8 +125,10 @@ export function buildStackModel(artifact: StackArtifact, stackId: string): Stack
     }
   }
 
-  // Direct dependencies of every active resource, then, for a played one, the played resources
-  // reachable through any chain of other resources.
+  const policyIds = new Set(active.filter(([, resource]) => POLICY_TYPES.has(resource.Type)).map(([id]) => id));
+
+  // Direct dependencies of every active resource, then, for a played one (or a policy), the
+  // played resources and policies reachable through any chain of other resources.
   const direct = new Map<string, string[]>();
   for (const [id, resource] of active) {
     const refs = [...references(resource.Properties ?? {}, template).keys()];
@@ -127,7 +145,7 @@ export function buildStackModel(artifact: StackArtifact, stackId: string): Stack
       const id = stack.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      if (playedIds.has(id)) {
+      if (playedIds.has(id) || policyIds.has(id)) {
         found.add(id);
         continue;
       }
@@ -147,6 +165,16 @@ export function buildStackModel(artifact: StackArtifact, stackId: string): Stack
       serviceToken: tokens.get(id)!,
     });
   }
+  const policies = new Map<string, PolicySpec>();
+  for (const id of policyIds) {
+    const resource = template.Resources[id];
+    policies.set(id, {
+      logicalId: id,
+      type: resource.Type as PolicySpec['type'],
+      properties: resource.Properties ?? {},
+      dependsOn: playedDependencies(id),
+    });
+  }
   assertAcyclic(played);
 
   const attributesRead = new Map<string, Set<string>>();
@@ -155,7 +183,7 @@ export function buildStackModel(artifact: StackArtifact, stackId: string): Stack
     if (playedIds.has(id) && attributes.size > 0) attributesRead.set(id, attributes);
   }
 
-  return { artifact, functions, stateMachines, played, skipped, attributesRead, resolver: makeResolver };
+  return { artifact, functions, stateMachines, played, policies, skipped, attributesRead, resolver: makeResolver };
 }
 
 function isFrameworkOnEvent(fn: FunctionSpec): boolean {
@@ -178,6 +206,12 @@ function describeFunction(artifact: StackArtifact, id: string, resource: Templat
     codeError = (error as Error).message;
   }
   const logGroup = resolver.resolve((props.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup);
+  let roleArn: string | undefined;
+  try {
+    roleArn = props.Role === undefined ? undefined : resolver.resolveString(props.Role, `${id}.Role`);
+  } catch {
+    roleArn = undefined;
+  }
   return {
     logicalId: id,
     name,
@@ -190,6 +224,7 @@ function describeFunction(artifact: StackArtifact, id: string, resource: Templat
     timeoutSeconds: Number(resolver.resolve(props.Timeout) ?? 3),
     memorySize: Number(resolver.resolve(props.MemorySize) ?? 128),
     logGroupName: typeof logGroup === 'string' ? logGroup : `/aws/lambda/${name}`,
+    roleArn,
   };
 }
 
