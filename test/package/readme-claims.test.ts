@@ -21,10 +21,10 @@ function section(title: string): string {
   return README.slice(start, end < 0 ? undefined : end);
 }
 
-// 255 lines for seven constructs; the Quick start became a complete two-stack app, in TypeScript
-// and Python, that a newcomer can run as written.
-test('the README stays a user guide of at most 290 lines', () => {
-  expect(README.split('\n').length).toBeLessThanOrEqual(290);
+// 255 lines for seven constructs; then a complete two-stack Quick start app, in TypeScript
+// and Python, that a newcomer can run as written, and how grants are laid out.
+test('the README stays a user guide of at most 300 lines', () => {
+  expect(README.split('\n').length).toBeLessThanOrEqual(300);
 });
 
 describe('the set-up commands', () => {
