@@ -89,6 +89,16 @@ async function isAuthorized(wanted: Wanted): Promise<boolean> {
   return (await listVpcEndpointAccess(wanted.domainName)).some((p) => p.Principal === principal);
 }
 
+/** Whether the principal is still authorized; false as well when the domain is gone (its authorizations went with it). */
+async function isAuthorizedOrGone(wanted: Wanted): Promise<boolean> {
+  try {
+    return await isAuthorized(wanted);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
 function done(wanted: Wanted, origin: VpcEndpointOrigin): Progress {
   return { done: true, physicalResourceId: vpcEndpointAccessPhysicalId(wanted.domainName, principalOf(wanted), origin) };
 }
@@ -174,6 +184,10 @@ async function advanceRevoke(task: Extract<AccessTask, { kind: 'revoke' }>, cont
       // Being deleted (the other stack is going at the same time): wait until they are gone.
       return { done: false, waitingFor, lastSeen: `endpoints ${theirs.map((e) => e.VpcEndpointId).join(', ')} DELETING` };
     }
+  }
+  if (!(await isAuthorizedOrGone(wanted))) {
+    log(`the authorization ${subjectOf(wanted)} is already revoked: nothing to do`);
+    return { done: true };
   }
   if (!context.mayMutate) {
     return { done: false, waitingFor, lastSeen: 'RevokeVpcEndpointAccess not yet made' };
