@@ -9,7 +9,7 @@ import {
   vpcEndpointClientToken,
   vpcEndpointPhysicalId,
 } from '../lib/private/contracts/vpc-endpoint';
-import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote, whereAsked } from './lifecycle';
+import { Progress, ResourceEvent, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote } from './lifecycle';
 import { log } from './log';
 import { errorMessage, errorName, isTransient } from './opensearch';
 import { previousProperties } from './previous-properties';
@@ -45,6 +45,11 @@ const IN_FLIGHT: ReadonlySet<string> = new Set(['CREATING', 'UPDATING']);
 
 const statusOf = (endpoint: VpcEndpoint | undefined) => endpoint?.Status ?? 'NOT_FOUND';
 const sameIds = (a: string[] | undefined, b: string[]) => [...(a ?? [])].sort().join(',') === [...b].sort().join(',');
+
+/** The account the handler acts in: the stack's, read from the stack ARN the request came with. */
+function stackAccount(event: ResourceEvent): string {
+  return event.StackId.split(':')[4] ?? '';
+}
 
 function subjectOf(wanted: Wanted): string {
   return `to domain ${wanted.domainArn} in ${wanted.vpcId}`;
@@ -280,7 +285,7 @@ async function advanceCreate(task: Extract<EndpointTask, { kind: 'create' }>, co
   throw new ResourceFailure(
     `VPC endpoint ${vpcEndpointId} (${subjectOf(wanted)}) is ${status} (the service gives no reason in its API).${cleanup} ` +
       'Check that the subnets are in one VPC, one per Availability Zone, that the security groups exist, that the domain is a VPC domain, ' +
-      `and that its owner authorized ${whereAsked(context.event).replace(/ in .*/, '')} (VpcEndpointAccess), then deploy again.`,
+      `and that its owner authorized account ${stackAccount(context.event)} (VpcEndpointAccess), then deploy again.`,
   );
 }
 
@@ -370,11 +375,10 @@ async function createOrRetry(task: Extract<EndpointTask, { kind: 'create' }>, co
       return undefined;
     }
     const owner = task.wanted.domainOwnerId;
-    const asker = whereAsked(context.event);
     const advice =
       errorName(error) === 'LimitExceededException'
         ? 'An account has at most 50 VPC endpoints per region and a domain at most 10: delete one first.'
-        : asker.startsWith(`account ${owner} `)
+        : stackAccount(context.event) === owner
           ? 'Check the subnets (one VPC, one per Availability Zone), the security groups, and that the domain is a VPC domain.'
           : `Check that the owner of the domain (account ${owner}) has authorized this account with a VpcEndpointAccess (AuthorizeVpcEndpointAccess), and the subnets and security groups.`;
     throw callFailure('CreateVpcEndpoint', subjectOf(task.wanted), error, advice);
