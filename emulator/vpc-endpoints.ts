@@ -374,7 +374,7 @@ export class VpcEndpointRegistry {
 
   deleteVpcEndpoint(vpcEndpointId: string, caller: Caller): Json {
     this.settle();
-    this.checkEndpointId(vpcEndpointId, 'vpcEndpointId');
+    // No ValidationException in the model of this operation: a malformed id is an unknown one.
     const e = this.ownEndpoint(vpcEndpointId, caller);
     if (e.status !== 'DELETING') {
       e.status = 'DELETING';
@@ -453,9 +453,8 @@ export class VpcEndpointRegistry {
   }
 
   private ownDomain(domainName: string, caller: Caller): void {
-    if (domainName.length < 3 || domainName.length > 28 || !/^[a-z][a-z0-9-]+$/.test(domainName)) {
-      throw this.constraint('domainName', domainName, 'Member must satisfy regular expression pattern: [a-z][a-z0-9\\-]+');
-    }
+    // A malformed name is answered like an unknown one: ResourceNotFoundException is the error all
+    // four domain operations model (two of them model no ValidationException).
     const owner = this.host.domainOwner(domainName);
     if (!owner || owner.ownerId !== caller.account || owner.region !== caller.region) {
       throw this.makeError('ResourceNotFoundException', 409, `Domain not found: ${domainName}`);
@@ -553,7 +552,9 @@ export class VpcEndpointRegistry {
         if (cursor.scope !== scope || typeof cursor.after !== 'number') throw new Error('foreign token');
         after = cursor.after;
       } catch {
-        throw this.makeError('ValidationException', 400, 'The pagination token is invalid or does not belong to this request');
+        // The model gives these three List operations no ValidationException nor InvalidPaginationTokenException:
+        // BaseException (400 in the API reference) is the one that fits.
+        throw this.makeError('BaseException', 400, 'The pagination token is invalid or does not belong to this request');
       }
     }
     const rest = sorted.filter((item) => item.seq > after);

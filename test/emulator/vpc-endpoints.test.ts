@@ -296,6 +296,30 @@ describe('Authorize, Revoke and ListVpcEndpointAccess', () => {
   });
 });
 
+describe('errors are those botocore’s model lists for each operation', () => {
+  test('a foreign NextToken: BaseException (the List operations model no ValidationException)', async () => {
+    expect(await failure(() => consumer.send(new ListVpcEndpointsCommand({ NextToken: 'garbage' })))).toMatchObject({
+      name: 'BaseException',
+      status: 400,
+    });
+  });
+
+  test('a malformed domain name or endpoint id where the model has no ValidationException: ResourceNotFoundException', async () => {
+    expect((await failure(() => owner.send(new ListVpcEndpointAccessCommand({ DomainName: 'Not_A_Name' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
+    expect((await failure(() => owner.send(new ListVpcEndpointsForDomainCommand({ DomainName: 'Not_A_Name' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
+    expect((await failure(() => consumer.send(new DeleteVpcEndpointCommand({ VpcEndpointId: 'not-an-id' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
+    expect((await failure(() => consumer.send(new UpdateVpcEndpointCommand({ VpcEndpointId: 'not-an-id', VpcOptions: {} })))).name).toBe(
+      'ValidationException',
+    );
+  });
+});
+
 describe('faults and the request log', () => {
   test('faults hit the VPC endpoint operations like the others; only handled mutations count', async () => {
     emulator.injectFault({ operation: 'CreateVpcEndpoint', kind: 'throttle', times: 1 });
