@@ -127,12 +127,14 @@ export class DomainVpcEndpoint extends Construct {
     if (!securityGroupIds.some((groupId) => Token.isUnresolved(groupId))) {
       atSynth(() => checkSecurityGroupIds(securityGroupIds, 'securityGroups'));
     }
-    countTowardsQuota(
-      this,
-      `vpc-endpoints-of:${stack.account}/${stack.region}`,
-      MAX_ENDPOINTS_PER_ACCOUNT,
-      'more VPC endpoints in one account and region than the service allows',
-    );
+    if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region)) {
+      countTowardsQuota(
+        this,
+        `vpc-endpoints-of:${stack.account}/${stack.region}`,
+        MAX_ENDPOINTS_PER_ACCOUNT,
+        'more VPC endpoints in one account and region than the service allows',
+      );
+    }
     if (!Token.isUnresolved(props.domain.domainArn)) {
       countTowardsQuota(
         this,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
@@ -126,6 +126,32 @@ describe('DomainVpcEndpoint', () => {
     expect(() => new DomainVpcEndpoint(stack, 'E10', { domain, vpc })).toThrow(
       /more VPC endpoints to domain orders than the service allows \(the service's quota is 10\): TestStack\/E0/,
     );
+  });
+
+  test('more than 50 endpoints in one account and region fail at synth, across the stacks of the app', () => {
+    const app = new App();
+    const stacks = [newStack('One', app), newStack('Two', app)];
+    const make = (i: number) => {
+      const stack = stacks[i % 2];
+      new DomainVpcEndpoint(stack, `E${i}`, {
+        domain: ownersDomain(stack, `arn:aws:es:us-east-1:222222222222:domain/orders-${Math.floor(i / 10)}`),
+        vpc: (stack.node.tryFindChild('Vpc') as ec2.IVpc | undefined) ?? consumerVpc(stack),
+      });
+    };
+    for (let i = 0; i < 50; i++) make(i);
+    expect(() => make(50)).toThrow(/more VPC endpoints in one account and region than the service allows \(the service's quota is 50\)/);
+  });
+
+  test('an environment-agnostic stack counts no account quota', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const vpc = consumerVpc(stack);
+    for (let i = 0; i < 51; i++) {
+      new DomainVpcEndpoint(stack, `E${i}`, {
+        domain: ownersDomain(stack, `arn:aws:es:us-east-1:222222222222:domain/orders-${Math.floor(i / 10)}`),
+        vpc,
+      });
+    }
+    expect(Object.keys(Template.fromStack(stack).findResources(ENDPOINT_TYPE))).toHaveLength(51);
   });
 
   test('a domain of the same stack: the resource depends on it', () => {
