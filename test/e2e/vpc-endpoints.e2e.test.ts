@@ -42,7 +42,7 @@ const vpcOf = (scope: Construct, n: 1 | 2) =>
     privateSubnetIds: [`subnet-c${n}a`, `subnet-c${n}b`],
   });
 
-type Variant = 'base' | 'subnets' | 'new-vpc' | 'rollback';
+type Variant = 'base' | 'subnets' | 'new-vpc' | 'rollback' | 'access-update' | 'access-replace';
 
 /** Synthesizes both stacks of one variant into a cloud assembly of its own. */
 function synthVariant(variant: Variant): { cdkOut: string; ids: Record<string, string> } {
@@ -54,7 +54,11 @@ function synthVariant(variant: Variant): { cdkOut: string; ids: Record<string, s
   const constructs: Record<string, [Stack, Construct]> = {};
   constructs.access = [
     owner,
-    new VpcEndpointAccess(owner, 'ConsumerAccess', { domain: domainOf(owner, 'orders'), account: CONSUMER.account }),
+    new VpcEndpointAccess(owner, 'ConsumerAccess', {
+      domain: domainOf(owner, 'orders'),
+      account: variant === 'access-replace' ? '444444444444' : CONSUMER.account,
+      allowRevokeWhileInUse: variant === 'access-update' || variant === 'access-replace' ? true : undefined,
+    }),
   ];
   const group = ec2.SecurityGroup.fromSecurityGroupId(consumer, 'Group', variant === 'subnets' ? 'sg-c2' : 'sg-c1');
   const vpc = vpcOf(consumer, variant === 'new-vpc' ? 2 : 1);
@@ -102,6 +106,8 @@ const variants = {
   subnets: synthVariant('subnets'),
   newVpc: synthVariant('new-vpc'),
   rollback: synthVariant('rollback'),
+  accessUpdate: synthVariant('access-update'),
+  accessReplace: synthVariant('access-replace'),
 };
 const ids = variants.rollback.ids;
 
@@ -192,6 +198,22 @@ describe('both sides, in order', () => {
     expect([ownerResult.ok, consumerResult.ok]).toEqual([true, true]);
     expect(access(runner!)).toEqual([]);
     expect(endpoints(runner!)).toEqual([]);
+  });
+});
+
+describe('the owner’s side, updated', () => {
+  test('allowRevokeWhileInUse only: no call; another account: a replacement (authorize it, then the old one is revoked with its endpoint still there, as allowed)', async () => {
+    const { run } = await start();
+    expect((await run.deploy(variants.base.cdkOut, OWNER_STACK)).ok).toBe(true);
+    expect((await run.deploy(variants.base.cdkOut, CONSUMER_STACK)).ok).toBe(true);
+    expect((await run.deploy(variants.accessUpdate.cdkOut, OWNER_STACK)).ok).toBe(true);
+    expect(statuses(run, ids.access, OWNER_STACK).slice(2)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    expect(mutations(runner!)).toEqual(['AuthorizeVpcEndpointAccess by 111111111111', 'CreateVpcEndpoint by 333333333333']);
+    expect((await run.deploy(variants.accessReplace.cdkOut, OWNER_STACK)).ok).toBe(true);
+    expect(run.resourcesOf(OWNER_STACK)[ids.access].physicalResourceId).toBe('opensearch-vpc-endpoint-access:created:orders:444444444444');
+    expect(access(runner!)).toEqual(['orders:444444444444']);
+    expect(endpoints(runner!)).toEqual(['vpc-c1 subnet-c1a,subnet-c1b sg-c1 ACTIVE']);
+    expect(mutations(runner!).slice(2)).toEqual(['AuthorizeVpcEndpointAccess by 111111111111', 'RevokeVpcEndpointAccess by 111111111111']);
   });
 });
 
