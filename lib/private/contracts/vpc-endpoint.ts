@@ -54,7 +54,7 @@ export const MAX_PRINCIPALS_PER_DOMAIN = 10;
 
 /** The model's DomainArn pattern, anchored. */
 const DOMAIN_ARN_PATTERN = /^arn:aws[a-z-]*:[a-z]+:([a-z0-9-]+):([0-9]+):domain\/([a-z0-9-]+)$/;
-const SUBNET_PATTERN = /^subnet-[0-9a-f]{8,17}$|^subnet-[a-zA-Z0-9]+$/;
+const SUBNET_PATTERN = /^subnet-[a-zA-Z0-9]+$/;
 const SECURITY_GROUP_PATTERN = /^sg-[a-zA-Z0-9]+$/;
 const VPC_PATTERN = /^vpc-[a-zA-Z0-9]+$/;
 
