@@ -282,6 +282,36 @@ describe('adopt and rollback', () => {
   });
 });
 
+describe('faults', () => {
+  test('throttling on every VPC endpoint operation: retried, each mutation made once', async () => {
+    const { run } = await start();
+    for (const operation of [
+      'CreateVpcEndpoint',
+      'DescribeVpcEndpoints',
+      'ListVpcEndpoints',
+      'DeleteVpcEndpoint',
+      'AuthorizeVpcEndpointAccess',
+      'RevokeVpcEndpointAccess',
+      'ListVpcEndpointAccess',
+      'ListVpcEndpointsForDomain',
+    ] as const) {
+      run.emulator.injectFault({ operation, kind: 'throttle', times: 2 });
+    }
+    expect((await run.deploy(variants.base.cdkOut, OWNER_STACK)).ok).toBe(true);
+    expect((await run.deploy(variants.base.cdkOut, CONSUMER_STACK)).ok).toBe(true);
+    expect((await run.destroy(CONSUMER_STACK)).ok).toBe(true);
+    expect((await run.destroy(OWNER_STACK)).ok).toBe(true);
+    expect(mutations(runner!)).toEqual([
+      'AuthorizeVpcEndpointAccess by 111111111111',
+      'CreateVpcEndpoint by 333333333333',
+      'DeleteVpcEndpoint by 333333333333',
+      'RevokeVpcEndpointAccess by 111111111111',
+    ]);
+    expect(endpoints(runner!)).toEqual([]);
+    expect(access(runner!)).toEqual([]);
+  });
+});
+
 describe('crashes', () => {
   test('the framework dies right after CreateVpcEndpoint and after AuthorizeVpcEndpointAccess: each retried onEvent converges with one call', async () => {
     const { run } = await start({

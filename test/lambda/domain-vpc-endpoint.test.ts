@@ -191,6 +191,30 @@ describe('DomainVpcEndpoint handler', () => {
       });
     });
 
+    test('an endpoint still CREATING is waited for, then updated once', async () => {
+      world(emulator(), { createEndpointMs: 1_000_000 });
+      const first = await onEvent(event(TYPE, 'Create', props()));
+      const [made] = emulator().vpcEndpoints();
+      emulator().clearRequests();
+      const newProps = props({ SubnetIds: ['subnet-a1'] });
+      let released = false;
+      const outcome = await run(
+        event(TYPE, 'Update', newProps, { physicalResourceId: first.FinalPhysicalResourceId, oldProperties: props() }),
+        {
+          beforePoll: (e, poll) => {
+            if (poll === 3 && !released) {
+              released = true;
+              emulator().setVpcEndpointTiming({ createEndpointMs: 0 });
+            }
+            return e;
+          },
+        },
+      );
+      expect(outcome.polls).toBeGreaterThanOrEqual(3);
+      expect(mutated()).toEqual(['UpdateVpcEndpoint']);
+      expect(emulator().vpcEndpoint(made.vpcEndpointId)).toMatchObject({ status: 'ACTIVE', subnetIds: ['subnet-a1'] });
+    });
+
     test('UPDATE_FAILED fails with what the endpoint kept', async () => {
       const { id, physicalResourceId } = await created();
       emulator().failVpcEndpointUpdate(id);
