@@ -45,6 +45,7 @@ export interface ResourceEvent {
   ResponseURL: string;
   PhysicalResourceId?: string;
   ResourceProperties: Record<string, unknown>;
+  OldResourceProperties?: Record<string, unknown>;
 }
 
 export interface HandlerModule {

@@ -65,7 +65,7 @@ interface EventCalls {
 }
 
 /** Runs one event through onEvent and isComplete against a fresh emulator; the mutating calls it made. */
-async function callsOf(
+export async function callsOf(
   name: string,
   world: World,
   request: ResourceEvent,

@@ -14,6 +14,7 @@ import * as path from 'path';
 import { ApiCallResult, QUERY_INTERVAL_MS, apiCalls, scenarios } from './api-calls';
 import { BundleResult, ROOT, makeTempDir, measureBundles } from './bundle';
 import { connectionRows, measureConnections } from './connections';
+import { measureVpcEndpoints, vpcEndpointRows } from './vpc-endpoints';
 import { Footprint, PerConstruct, SynthTime, footprints, freshProcessSynthTimes, perConstruct, synthTimes } from './footprint';
 import { LatencyResult, latencyRows, measureLatency } from './latency';
 import { PackageFootprint, packageFootprints } from './package-footprint';
@@ -315,6 +316,9 @@ async function main(): Promise<void> {
     progress('connection constructs: footprint and calls per event');
     const connections = await measureConnections();
 
+    progress('VPC endpoint constructs: footprint and calls per event');
+    const vpcEndpoints = await measureVpcEndpoints();
+
     const rows = [
       ...footprintRows(footprint, per),
       ...rolePolicyRows(roles),
@@ -323,6 +327,7 @@ async function main(): Promise<void> {
       ...bundleRows(bundle),
       ...apiRows(calls),
       ...connectionRows(connections),
+      ...vpcEndpointRows(vpcEndpoints),
       ...latencyRows(latency),
     ];
     const host = machine();

@@ -1,10 +1,12 @@
 import * as path from 'path';
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import {
   AssociatedPackage,
+  DomainVpcEndpoint,
   InboundConnectionAcceptance,
   InboundConnectionDeletion,
   InboundConnectionRejection,
@@ -15,6 +17,7 @@ import {
   PackageDissociation,
   PackageSource,
   PackageType,
+  VpcEndpointAccess,
 } from '../lib';
 
 /** Where a stack of the example lives. */
@@ -47,6 +50,11 @@ export interface ExampleStackProps extends StackProps {
    * @default - account 222222222222 in eu-west-1
    */
   readonly source?: ExampleEnvironment;
+  /**
+   * The account authorized to make VPC endpoints to logs-destination (the consumer stack's).
+   * @default '222222222222'
+   */
+  readonly consumerAccount?: string;
 }
 
 /**
@@ -97,6 +105,12 @@ export class OpenSearchLifecycleExampleStack extends Stack {
       packages: [AssociatedPackage.fromPackage(synonyms)],
     });
 
+    // The consumer stack (another account) may make a VPC endpoint to logs-destination.
+    new VpcEndpointAccess(this, 'AuthorizeConsumer', {
+      domain: destination,
+      account: props.consumerAccount ?? DEFAULT_CONSUMER_ACCOUNT,
+    });
+
     new CfnOutput(this, 'SynonymsPackageVersion', { value: synonyms.packageVersion });
     // Named for when the status was read: the deletion happens only when its resource is deleted.
     new CfnOutput(this, 'RejectedConnectionStatusAfterRejection', {
@@ -112,6 +126,7 @@ export class OpenSearchLifecycleExampleStack extends Stack {
 }
 
 const DEFAULT_SOURCE: ExampleEnvironment = { account: '222222222222', region: 'eu-west-1' };
+const DEFAULT_CONSUMER_ACCOUNT = '222222222222';
 
 export interface ExampleSourceStackProps extends StackProps {
   /** The stack's next version: the connection's deployment waits until it is ACTIVE (an Update with no call). */
@@ -131,5 +146,39 @@ export class OpenSearchLifecycleSourceStack extends Stack {
       waitFor: props.next ? OutboundConnectionWaitFor.ACTIVE : OutboundConnectionWaitFor.PENDING_ACCEPTANCE,
     });
     new CfnOutput(this, 'ConnectionId', { value: connection.connectionId });
+  }
+}
+
+export interface ExampleConsumerStackProps extends StackProps {
+  /** The stack's next version: another security group on the endpoint (an Update in place). */
+  readonly next?: boolean;
+  /** Where logs-destination lives (the example stack's account; the same region as this stack). */
+  readonly destination: ExampleEnvironment;
+}
+
+/** The VPC of the consumer account, imported by its ids (the local runner does not model VPCs). */
+export const CONSUMER_VPC = {
+  vpcId: 'vpc-0c0ffee000000001',
+  availabilityZones: ['us-east-1a', 'us-east-1b'],
+  privateSubnetIds: ['subnet-0c0ffee00000000a', 'subnet-0c0ffee00000000b'],
+};
+
+/**
+ * The example's consumer stack, in the source's account but in the destination's region: an
+ * OpenSearch-managed VPC endpoint from its VPC to logs-destination, which the example stack's
+ * VpcEndpointAccess authorized.
+ */
+export class OpenSearchLifecycleConsumerStack extends Stack {
+  constructor(scope: Construct, id: string, props: ExampleConsumerStackProps) {
+    super(scope, id, props);
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', CONSUMER_VPC);
+    const clients = ec2.SecurityGroup.fromSecurityGroupId(this, 'Clients', props.next ? 'sg-0c0ffee000000002' : 'sg-0c0ffee000000001');
+    const endpoint = new DomainVpcEndpoint(this, 'ReachLogsDestination', {
+      domain: domainOf(this, 'LogsDestination', props.destination, DESTINATION_DOMAIN),
+      vpc,
+      securityGroups: [clients],
+    });
+    new CfnOutput(this, 'VpcEndpointId', { value: endpoint.vpcEndpointId });
+    new CfnOutput(this, 'VpcEndpoint', { value: endpoint.endpoint });
   }
 }

@@ -23,6 +23,7 @@ import type {
 } from './types';
 import { WorldState } from './world';
 import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
+import type { SeedSubnet, SeedVpcEndpoint, VpcEndpointAccessView, VpcEndpointTiming, VpcEndpointView } from './vpc-endpoints';
 
 export type {
   Caller,
@@ -45,6 +46,15 @@ export type {
   World,
 } from './types';
 export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
+export type {
+  SeedSubnet,
+  SeedVpcEndpoint,
+  VpcEndpointAccessView,
+  VpcEndpointStatus,
+  VpcEndpointTiming,
+  VpcEndpointView,
+} from './vpc-endpoints';
+export { OPENSEARCH_UI_SERVICE } from './vpc-endpoints';
 export { MUTATING_OPERATIONS, operationOf } from './server';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
@@ -190,6 +200,53 @@ export class OpenSearchEmulator {
   /** Merges into the package timing (COPYING, VALIDATING, DELETING); `reset` sets it back to 0. */
   setPackageTiming(timing: PackageTiming): void {
     this.world.packageCatalog.setTiming(timing);
+  }
+
+  // ---------------------------------------------------------------- VPC endpoints (vpc-endpoints.ts)
+
+  /** Registers a subnet of the emulated EC2 (its VPC and Availability Zone): endpoints can only be made in known subnets. */
+  addSubnet(seed: SeedSubnet): void {
+    this.world.vpcEndpoints.addSubnet(seed);
+  }
+
+  /** Adds an endpoint, as if made earlier (ACTIVE unless told); its subnets must be registered. */
+  addVpcEndpoint(seed: SeedVpcEndpoint): void {
+    this.world.vpcEndpoints.addEndpoint(seed);
+  }
+
+  /** Authorizes an account id or the OpenSearch UI service principal on a domain, as if done earlier. */
+  addVpcEndpointAccess(domainName: string, principal: string): void {
+    this.world.vpcEndpoints.addAuthorization(domainName, principal);
+  }
+
+  /** The next creation of this endpoint (default: of any endpoint) that settles ends CREATE_FAILED. */
+  failVpcEndpointCreate(vpcEndpointId?: string): void {
+    this.world.vpcEndpoints.failCreate(vpcEndpointId);
+  }
+
+  /** The next update of this endpoint that settles ends UPDATE_FAILED. */
+  failVpcEndpointUpdate(vpcEndpointId: string): void {
+    this.world.vpcEndpoints.failUpdate(vpcEndpointId);
+  }
+
+  /** Merges into the VPC endpoint timing (CREATING, UPDATING, DELETING); `reset` sets it back to 0. */
+  setVpcEndpointTiming(timing: VpcEndpointTiming): void {
+    this.world.vpcEndpoints.setTiming(timing);
+  }
+
+  /** An endpoint after due transitions; undefined once it is gone. */
+  vpcEndpoint(vpcEndpointId: string): VpcEndpointView | undefined {
+    return this.world.vpcEndpoints.view(vpcEndpointId);
+  }
+
+  /** Every endpoint, of every account, in creation order. */
+  vpcEndpoints(): VpcEndpointView[] {
+    return this.world.vpcEndpoints.list();
+  }
+
+  /** Every authorized principal, domain by domain. */
+  vpcEndpointAccess(): VpcEndpointAccessView[] {
+    return this.world.vpcEndpoints.accessList();
   }
 
   connection(connectionId: string): ConnectionView | undefined {

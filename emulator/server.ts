@@ -8,6 +8,7 @@ import * as http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import type { Caller, Fault, FaultKind, OperationName, RecordedRequest } from './types';
 import { PACKAGE_MUTATIONS, PACKAGE_ROUTES } from './package-routes';
+import { VPC_ENDPOINT_MUTATIONS, VPC_ENDPOINT_ROUTES } from './vpc-endpoint-routes';
 import { DEFAULT_CALLER, IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
 
 type Json = Record<string, unknown>;
@@ -87,6 +88,7 @@ const ROUTES: Route[] = [
     handle: (w, [name]) => w.describeDomain(name),
   },
   ...PACKAGE_ROUTES,
+  ...VPC_ENDPOINT_ROUTES,
 ];
 
 export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
@@ -98,6 +100,7 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
   'DissociatePackages',
   'AssociatePackages',
   ...PACKAGE_MUTATIONS,
+  ...VPC_ENDPOINT_MUTATIONS,
 ]);
 
 /** The route a request takes, by method and path, and the labels its pattern captured. */

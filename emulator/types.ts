@@ -109,7 +109,20 @@ export type OperationName =
   | 'AssociatePackages'
   | 'ListPackagesForDomain'
   | 'DescribeDomain'
-  | PackageOperationName;
+  | PackageOperationName
+  | VpcEndpointOperationName;
+
+/** The VPC endpoint operations, modeled in `vpc-endpoints.ts`. */
+export type VpcEndpointOperationName =
+  | 'CreateVpcEndpoint'
+  | 'DescribeVpcEndpoints'
+  | 'UpdateVpcEndpoint'
+  | 'DeleteVpcEndpoint'
+  | 'ListVpcEndpoints'
+  | 'ListVpcEndpointsForDomain'
+  | 'AuthorizeVpcEndpointAccess'
+  | 'RevokeVpcEndpointAccess'
+  | 'ListVpcEndpointAccess';
 
 /** The package operations, modeled in `packages.ts`. */
 export type PackageOperationName =

@@ -18,6 +18,7 @@ import type {
   World,
 } from './types';
 import { PackageCatalog } from './packages';
+import { VpcEndpointRegistry } from './vpc-endpoints';
 
 /** A modeled service error; the HTTP layer turns it into status + `x-amzn-errortype` + `{message}`. */
 export class ServiceError extends Error {
@@ -296,8 +297,16 @@ export class WorldState {
   private created = 0;
   /** Packages made with CreatePackage, and the emulator's view of S3 (see packages.ts). */
   readonly packageCatalog: PackageCatalog;
+  /** VPC endpoints, their authorizations and the subnets they are made in (see vpc-endpoints.ts). */
+  readonly vpcEndpoints: VpcEndpointRegistry;
 
   constructor(private readonly clock: () => number) {
+    this.vpcEndpoints = new VpcEndpointRegistry(
+      clock,
+      { domainOwner: (name) => this.domainOwner(name) },
+      (errorType, statusCode, message) => new ServiceError(errorType, statusCode, message),
+      DEFAULT_CALLER,
+    );
     this.packageCatalog = new PackageCatalog(
       clock,
       { associationsOf: (packageId, caller) => this.associationsOf(packageId, caller) },
@@ -327,6 +336,7 @@ export class WorldState {
     this.catalog.clear();
     this.created = 0;
     this.packageCatalog.reset();
+    this.vpcEndpoints.reset();
     for (const domain of world?.domains ?? []) this.addDomain(domain);
     for (const connection of world?.connections ?? []) this.addConnection(connection);
   }
@@ -424,6 +434,12 @@ export class WorldState {
       pkg.transition = { startedAt: now, steps: [{ key: 'dissociateMs', fraction: 1, to: 'GONE' }] };
     }
     return pkg;
+  }
+
+  /** Who owns a domain, for the VPC endpoint registry; undefined when there is no such domain. */
+  private domainOwner(name: string): { ownerId: string; region: string } | undefined {
+    const domain = this.domains.get(name);
+    return domain ? { ownerId: domain.ownerId, region: domain.region } : undefined;
   }
 
   removeDomain(name: string): void {

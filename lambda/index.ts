@@ -2,6 +2,7 @@
  * The Lambda entry points of the shared provider: `index.onEvent` and `index.isComplete`.
  * Each request is routed by its custom resource type to the module of that kind.
  */
+import { domainVpcEndpoint } from './domain-vpc-endpoint';
 import { inboundConnectionAcceptance } from './inbound-connection-acceptance';
 import { inboundConnectionDeletion } from './inbound-connection-deletion';
 import { inboundConnectionRejection } from './inbound-connection-rejection';
@@ -19,6 +20,7 @@ import { outboundConnection } from './outbound-connection';
 import { packageKind } from './package';
 import { packageAssociation } from './package-association';
 import { packageDissociation } from './package-dissociation';
+import { vpcEndpointAccess } from './vpc-endpoint-access';
 
 const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   inboundConnectionRejection,
@@ -28,6 +30,8 @@ const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   inboundConnectionAcceptance,
   packageKind,
   packageAssociation,
+  domainVpcEndpoint,
+  vpcEndpointAccess,
 ] as ReadonlyArray<ResourceKind<unknown>>;
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {

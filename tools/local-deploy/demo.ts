@@ -15,12 +15,27 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RecordedRequest } from '../../emulator';
-import { EXAMPLE_PACKAGE_TIMING, EXAMPLE_TIMING, EXAMPLE_WORLD } from './example-world';
+import { EXAMPLE_PACKAGE_TIMING, EXAMPLE_TIMING, EXAMPLE_WORLD, seedExampleNetwork } from './example-world';
 import { LocalDeployment, describeWorld, diffWorld } from './index';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = 'OpenSearchLifecycleExample';
 const SOURCE_STACK = 'OpenSearchLifecycleSource';
+const CONSUMER_STACK = 'OpenSearchLifecycleConsumer';
+
+/** The VPC endpoints (owner, VPC, security groups, status) and the authorizations expected after each phase. */
+const EXPECTED_VPC_ENDPOINTS = {
+  source: [] as string[],
+  initial: [
+    'authorized on logs-destination: 222222222222',
+    'endpoint of 222222222222 to logs-destination in vpc-0c0ffee000000001 (sg-0c0ffee000000001) ACTIVE',
+  ],
+  next: [
+    'authorized on logs-destination: 222222222222',
+    'endpoint of 222222222222 to logs-destination in vpc-0c0ffee000000001 (sg-0c0ffee000000002) ACTIVE',
+  ],
+  destroy: [] as string[],
+};
 
 /** The id the emulator gives the first package made with CreatePackage: the synonyms dictionary. */
 const SYNONYMS_ID = 'F1000000001';
@@ -105,11 +120,34 @@ function describeCall(request: RecordedRequest): string {
       return `DeletePackage ${request.path.split('/').pop()}${by}`;
     case 'CreateOutboundConnection':
       return `CreateOutboundConnection ${body?.ConnectionAlias}${by}`;
+    case 'CreateVpcEndpoint':
+      return `CreateVpcEndpoint to ${String((body as { DomainArn?: string } | undefined)?.DomainArn)
+        .split('/')
+        .pop()}${by}`;
+    case 'UpdateVpcEndpoint':
+      return `UpdateVpcEndpoint ${String((body as { VpcEndpointId?: string } | undefined)?.VpcEndpointId)}${by}`;
+    case 'DeleteVpcEndpoint':
+      return `DeleteVpcEndpoint ${request.path.split('/').pop()}${by}`;
+    case 'AuthorizeVpcEndpointAccess':
+    case 'RevokeVpcEndpointAccess':
+      return `${request.operation} ${String((body as { Account?: string } | undefined)?.Account)} on ${request.path.split('/')[4]}${by}`;
     default: {
       const id = decodeURIComponent(request.path.split(/\/(?:in|out)boundConnection\//)[1]?.split('/')[0] ?? '');
       return `${request.operation} ${id}`.trim() + by;
     }
   }
+}
+
+/** The authorizations and the VPC endpoints, one line each. */
+function describeVpcEndpoints(run: LocalDeployment): string[] {
+  return [
+    ...run.emulator.vpcEndpointAccess().map((a) => `authorized on ${a.domainName}: ${a.principal}`),
+    ...run.emulator
+      .vpcEndpoints()
+      .map(
+        (e) => `endpoint of ${e.ownerId} to ${e.domainArn.split('/').pop()} in ${e.vpcId} (${e.securityGroupIds.join(', ')}) ${e.status}`,
+      ),
+  ];
 }
 
 /** The package catalog, one line per package, with the version each domain runs. */
@@ -132,10 +170,11 @@ async function main(): Promise<number> {
   const next = path.join(ROOT, 'cdk.out', 'demo-next');
   console.log('Synthesizing bin/app.ts twice with the CDK CLI (initial, and -c variant=next) ...');
   await Promise.all([synth(path.relative(ROOT, initial), []), synth(path.relative(ROOT, next), ['-c', 'variant=next'])]);
-  console.log('Deploying OpenSearchLifecycleExample only: the runner does not model VPCs, which OpenSearchLifecycleGovernedExample uses.');
+  console.log('OpenSearchLifecycleGovernedExample is synthesized only: the runner does not run the provider in a VPC, which it uses.');
 
   const run = await LocalDeployment.start({ world: EXAMPLE_WORLD, timing: EXAMPLE_TIMING });
   run.emulator.setPackageTiming(EXAMPLE_PACKAGE_TIMING);
+  seedExampleNetwork(run.emulator);
   const seed = run.emulator.snapshot();
   let healthy = true;
   let calls = 0;
@@ -145,6 +184,7 @@ async function main(): Promise<number> {
     actions: Array<[string, () => ReturnType<LocalDeployment['deploy']>]>,
     expected: string[],
     expectedPackages: string[],
+    expectedVpcEndpoints: string[],
   ) => {
     run.print('');
     run.print(`== ${title}`);
@@ -163,20 +203,27 @@ async function main(): Promise<number> {
     for (const line of describeWorld(run.emulator.snapshot())) run.print(`   ${line}`);
     const packages = describePackages(run);
     run.print(`   package catalog: ${packages.join(' | ') || 'empty'}`);
+    const endpoints = describeVpcEndpoints(run);
+    run.print(`   VPC endpoints: ${endpoints.join(' | ') || 'none'}`);
     const changes = diffWorld(seed, run.emulator.snapshot());
-    const matches = JSON.stringify(changes) === JSON.stringify(expected) && JSON.stringify(packages) === JSON.stringify(expectedPackages);
+    const matches =
+      JSON.stringify(changes) === JSON.stringify(expected) &&
+      JSON.stringify(packages) === JSON.stringify(expectedPackages) &&
+      JSON.stringify(endpoints) === JSON.stringify(expectedVpcEndpoints);
     run.print(
       matches
-        ? '   ✔ exactly the expected connections and packages changed since the start'
-        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}`,
+        ? '   ✔ exactly the expected connections, packages and VPC endpoints changed since the start'
+        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}\n   VPC endpoints expected: ${expectedVpcEndpoints.join(' | ') || 'none'}`,
     );
     healthy &&= results.every(([, result]) => result.ok) && matches;
   };
 
   try {
     run.print('');
-    run.print(`Local deploy of ${SOURCE_STACK} (account 222222222222, eu-west-1) and ${STACK} (account 111111111111,`);
-    run.print('us-east-1): CloudFormation played by tools/local-deploy, the Provider framework from cdk.out, the OpenSearch');
+    run.print(`Local deploy of ${SOURCE_STACK} (account 222222222222, eu-west-1), ${STACK} (account 111111111111,`);
+    run.print(
+      `us-east-1) and ${CONSUMER_STACK} (account 222222222222, us-east-1): CloudFormation played by tools/local-deploy, the Provider framework from cdk.out, the OpenSearch`,
+    );
     run.print("emulator as the service, each stack's handlers signing as their own account. No AWS account, no network.");
     run.print('Times are virtual (UTC): waits take no real time, only the processes in them do.');
     run.print('   emulator at start:');
@@ -186,30 +233,39 @@ async function main(): Promise<number> {
       [[SOURCE_STACK, () => run.deploy(initial, SOURCE_STACK)]],
       EXPECTED.source,
       EXPECTED_PACKAGES.source,
+      EXPECTED_VPC_ENDPOINTS.source,
     );
     await phase(
-      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary)`,
-      [[STACK, () => run.deploy(initial, STACK)]],
+      `2/4  deploy ${STACK}, then ${CONSUMER_STACK}, from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary; authorizes account 222222222222 on logs-destination, whose stack then makes a VPC endpoint to it)`,
+      [
+        [STACK, () => run.deploy(initial, STACK)],
+        [CONSUMER_STACK, () => run.deploy(initial, CONSUMER_STACK)],
+      ],
       EXPECTED.initial,
       EXPECTED_PACKAGES.initial,
+      EXPECTED_VPC_ENDPOINTS.initial,
     );
     await phase(
-      '3/4  deploy both from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed)',
+      '3/4  deploy all three from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed; the VPC endpoint gets another security group, in place)',
       [
         [SOURCE_STACK, () => run.deploy(next, SOURCE_STACK)],
         [STACK, () => run.deploy(next, STACK)],
+        [CONSUMER_STACK, () => run.deploy(next, CONSUMER_STACK)],
       ],
       EXPECTED.next,
       EXPECTED_PACKAGES.next,
+      EXPECTED_VPC_ENDPOINTS.next,
     );
     await phase(
-      '4/4  destroy both: Delete (cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted; a rejection cannot be undone; the source then finds its connection DELETED)',
+      "4/4  destroy all three: Delete (the VPC endpoint is deleted, then the authorization revoked: the owner's stack first would be refused while the endpoint lives; cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted; a rejection cannot be undone; the source then finds its connection DELETED)",
       [
+        [CONSUMER_STACK, () => run.destroy(CONSUMER_STACK)],
         [STACK, () => run.destroy(STACK)],
         [SOURCE_STACK, () => run.destroy(SOURCE_STACK)],
       ],
       EXPECTED.destroy,
       EXPECTED_PACKAGES.destroy,
+      EXPECTED_VPC_ENDPOINTS.destroy,
     );
   } finally {
     await run.stop();

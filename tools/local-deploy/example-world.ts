@@ -4,7 +4,7 @@
  * stack's domain, shop-logs, lives in another account and region. Used by the demo and by the
  * example app's end-to-end test.
  */
-import type { PackageTiming, Timing, World } from '../../emulator';
+import type { OpenSearchEmulator, PackageTiming, SeedSubnet, Timing, VpcEndpointTiming, World } from '../../emulator';
 
 export const EXAMPLE_WORLD: World = {
   domains: [
@@ -58,3 +58,22 @@ export const EXAMPLE_TIMING: Timing = {
 
 /** Importing a dictionary: ~30 s copying, ~1 min validating; deleting a package ~20 s. */
 export const EXAMPLE_PACKAGE_TIMING: PackageTiming = { copyMs: 30_000, validateMs: 60_000, deletePackageMs: 20_000 };
+
+/** The consumer stack's subnets (bin/example-stack.ts CONSUMER_VPC), in account 222222222222, us-east-1. */
+export const EXAMPLE_SUBNETS: SeedSubnet[] = [
+  { subnetId: 'subnet-0c0ffee00000000a', vpcId: 'vpc-0c0ffee000000001', availabilityZone: 'us-east-1a', ownerId: '222222222222' },
+  { subnetId: 'subnet-0c0ffee00000000b', vpcId: 'vpc-0c0ffee000000001', availabilityZone: 'us-east-1b', ownerId: '222222222222' },
+];
+
+/** A VPC endpoint becomes active in ~3 minutes (the developer guide says 2 to 5), updates in ~1, goes in ~1. */
+export const EXAMPLE_VPC_ENDPOINT_TIMING: VpcEndpointTiming = {
+  createEndpointMs: 180_000,
+  updateEndpointMs: 60_000,
+  deleteEndpointMs: 60_000,
+};
+
+/** Gives the emulator the consumer's subnets and the VPC endpoint timing. */
+export function seedExampleNetwork(emulator: OpenSearchEmulator): void {
+  for (const subnet of EXAMPLE_SUBNETS) emulator.addSubnet(subnet);
+  emulator.setVpcEndpointTiming(EXAMPLE_VPC_ENDPOINT_TIMING);
+}

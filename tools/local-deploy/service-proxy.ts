@@ -56,7 +56,12 @@ export type CrashableOperation =
   | 'DissociatePackages'
   | 'AcceptInboundConnection'
   | 'CreateOutboundConnection'
-  | 'DeleteOutboundConnection';
+  | 'DeleteOutboundConnection'
+  | 'CreateVpcEndpoint'
+  | 'UpdateVpcEndpoint'
+  | 'DeleteVpcEndpoint'
+  | 'AuthorizeVpcEndpointAccess'
+  | 'RevokeVpcEndpointAccess';
 
 /**
  * Kill a process right after the service has accepted a mutating call (2xx) made by a library
