@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { DomainVpcEndpoint, VpcEndpointAccess } from '../../lib';
-import { handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
+import { handlerPolicies, handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
 
 // Pinned on purpose: changing a custom resource type replaces every deployed resource.
 const ENDPOINT_TYPE = 'Custom::OpenSearchVpcEndpoint';
@@ -70,7 +70,7 @@ describe('DomainVpcEndpoint', () => {
     const statements = handlerStatements(Template.fromStack(stack));
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['es:CreateVpcEndpoint', 'es:DescribeVpcEndpoints', 'es:UpdateVpcEndpoint', 'es:DeleteVpcEndpoint', 'es:ListVpcEndpoints'],
+      Action: ['es:CreateVpcEndpoint', 'es:DeleteVpcEndpoint', 'es:DescribeVpcEndpoints', 'es:ListVpcEndpoints', 'es:UpdateVpcEndpoint'],
       Resource: '*',
     });
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } });
@@ -197,21 +197,36 @@ describe('VpcEndpointAccess', () => {
     expect(statements).toEqual([
       {
         Effect: 'Allow',
-        Action: ['es:AuthorizeVpcEndpointAccess', 'es:RevokeVpcEndpointAccess', 'es:ListVpcEndpointAccess', 'es:ListVpcEndpointsForDomain'],
+        Action: ['es:AuthorizeVpcEndpointAccess', 'es:ListVpcEndpointAccess', 'es:ListVpcEndpointsForDomain', 'es:RevokeVpcEndpointAccess'],
         Resource: '*',
       },
     ]);
   });
 
-  test('both sides in one stack share one statement', () => {
+  test('both sides in one stack: each kind its own policy, on which its resource depends', () => {
     const stack = newStack();
     new VpcEndpointAccess(stack, 'Access', { domain: importedDomain(stack, 'orders'), account: '222222222222' });
     new DomainVpcEndpoint(stack, 'Endpoint', { domain: importedDomain(stack, 'orders', 'Again'), vpc: consumerVpc(stack) });
-    const endpointStatements = handlerStatements(Template.fromStack(stack)).filter((s) =>
-      [s.Action].flat().some((a) => a.includes('VpcEndpoint')),
+    const template = Template.fromStack(stack);
+    const endpointPolicies = handlerPolicies(template).filter(([, policy]) =>
+      policy.Properties.PolicyDocument.Statement.some((s) => [s.Action].flat().some((a) => a.includes('VpcEndpoint'))),
     );
-    expect(endpointStatements).toHaveLength(1);
-    expect([endpointStatements[0].Action].flat()).toHaveLength(9);
+    expect(
+      endpointPolicies.map(
+        ([, policy]) =>
+          policy.Properties.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('VpcEndpoint')).length,
+      ),
+    ).toEqual(expect.arrayContaining([4, 5]));
+    for (const [type, action] of [
+      [ENDPOINT_TYPE, 'es:CreateVpcEndpoint'],
+      [ACCESS_TYPE, 'es:AuthorizeVpcEndpointAccess'],
+    ]) {
+      const [policyId] = endpointPolicies.find(([, policy]) =>
+        policy.Properties.PolicyDocument.Statement.some((s) => [s.Action].flat().includes(action)),
+      )!;
+      const [resource] = Object.values(template.findResources(type));
+      expect(resource.DependsOn).toContain(policyId);
+    }
   });
 
   test('bad input fails at synth: neither or both principals, a malformed account or service, a domain of another account', () => {

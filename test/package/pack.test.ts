@@ -115,11 +115,13 @@ describe('the packed .jsii assembly', () => {
     expect(locations.filter((filename) => !filename?.startsWith('lib/'))).toEqual([]);
   });
 
-  test('exposes the seven constructs, the provider settings and their types, and nothing from lib/private', () => {
+  test('exposes every construct, the provider settings and their types, and nothing from lib/private', () => {
     expect(Object.keys(assembly().types).sort()).toEqual([
       'cdk-opensearch-lifecycle.AssociatedPackage',
       'cdk-opensearch-lifecycle.AssociatedPackageOptions',
       'cdk-opensearch-lifecycle.ConnectionMode',
+      'cdk-opensearch-lifecycle.DomainVpcEndpoint',
+      'cdk-opensearch-lifecycle.DomainVpcEndpointProps',
       'cdk-opensearch-lifecycle.InboundConnectionAcceptance',
       'cdk-opensearch-lifecycle.InboundConnectionAcceptanceProps',
       'cdk-opensearch-lifecycle.InboundConnectionDeletion',
@@ -140,6 +142,8 @@ describe('the packed .jsii assembly', () => {
       'cdk-opensearch-lifecycle.PackageSource',
       'cdk-opensearch-lifecycle.PackageSourceConfig',
       'cdk-opensearch-lifecycle.PackageType',
+      'cdk-opensearch-lifecycle.VpcEndpointAccess',
+      'cdk-opensearch-lifecycle.VpcEndpointAccessProps',
     ]);
   });
 
