@@ -19,6 +19,8 @@ import { outboundConnection } from './outbound-connection';
 import { packageKind } from './package';
 import { packageAssociation } from './package-association';
 import { packageDissociation } from './package-dissociation';
+import { roleMembership } from './role-membership';
+import { securityRole } from './security-role';
 
 const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   inboundConnectionRejection,
@@ -28,6 +30,8 @@ const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   inboundConnectionAcceptance,
   packageKind,
   packageAssociation,
+  securityRole,
+  roleMembership,
 ] as ReadonlyArray<ResourceKind<unknown>>;
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {
