@@ -23,6 +23,7 @@ import type {
 } from './types';
 import { WorldState } from './world';
 import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
+import type { SecurityEntry } from './security-api';
 
 export type {
   Caller,
@@ -46,6 +47,8 @@ export type {
 } from './types';
 export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 export { MUTATING_OPERATIONS, operationOf } from './server';
+export { localSessionToken } from './security-api';
+export type { SecurityEntry, SecurityOperationName, SeedSecurity } from './security-api';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',
@@ -190,6 +193,28 @@ export class OpenSearchEmulator {
   /** Merges into the package timing (COPYING, VALIDATING, DELETING); `reset` sets it back to 0. */
   setPackageTiming(timing: PackageTiming): void {
     this.world.packageCatalog.setTiming(timing);
+  }
+
+  // ---------------------------------------------------------------- data plane (security-api.ts)
+
+  /** Where requests for domain endpoint host H go: `<domainUrlPrefix>/H` (OPENSEARCH_LIFECYCLE_DOMAIN_URL_PREFIX). */
+  get domainUrlPrefix(): string {
+    return `${this.url}/domain-endpoints`;
+  }
+
+  /** A domain's security roles and role mappings as they are now, flags included; undefined = no such domain. */
+  security(domainName: string): { roles: Record<string, SecurityEntry>; rolesMapping: Record<string, SecurityEntry> } | undefined {
+    return this.world.securityPlane.view(domainName);
+  }
+
+  /** Another writer (an administrator) changes a role mapping with these JSON Patch operations. */
+  patchRoleMapping(domainName: string, roleName: string, operations: Array<Record<string, unknown>>): void {
+    this.world.securityPlane.patchMapping(domainName, roleName, operations as never);
+  }
+
+  /** Another writer puts a role (replacing any of that name). */
+  putSecurityRole(domainName: string, roleName: string, entry: SecurityEntry): void {
+    this.world.securityPlane.putRole(domainName, roleName, entry);
   }
 
   connection(connectionId: string): ConnectionView | undefined {

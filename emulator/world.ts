@@ -18,6 +18,7 @@ import type {
   World,
 } from './types';
 import { PackageCatalog } from './packages';
+import { SecurityPlane } from './security-api';
 
 /** A modeled service error; the HTTP layer turns it into status + `x-amzn-errortype` + `{message}`. */
 export class ServiceError extends Error {
@@ -296,6 +297,8 @@ export class WorldState {
   private created = 0;
   /** Packages made with CreatePackage, and the emulator's view of S3 (see packages.ts). */
   readonly packageCatalog: PackageCatalog;
+  /** Each domain's security plugin API (its data plane). */
+  readonly securityPlane = new SecurityPlane();
 
   constructor(private readonly clock: () => number) {
     this.packageCatalog = new PackageCatalog(
@@ -327,6 +330,7 @@ export class WorldState {
     this.catalog.clear();
     this.created = 0;
     this.packageCatalog.reset();
+    this.securityPlane.reset();
     for (const domain of world?.domains ?? []) this.addDomain(domain);
     for (const connection of world?.connections ?? []) this.addConnection(connection);
   }
@@ -400,6 +404,7 @@ export class WorldState {
       domain.packages.set(pkg.packageId, this.seedPackage(pkg));
     }
     this.domains.set(domain.name, domain);
+    this.securityPlane.addDomain(seed, domain.ownerId, domain.region);
   }
 
   private seedPackage(seed: SeedPackage): PackageState {
@@ -428,6 +433,7 @@ export class WorldState {
 
   removeDomain(name: string): void {
     this.domains.delete(name);
+    this.securityPlane.removeDomain(name);
   }
 
   setProcessing(domainName: string, processing: boolean): void {

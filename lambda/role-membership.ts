@@ -118,7 +118,9 @@ export const roleMembership: ResourceKind<MembershipTask> = {
         const remove = addedBy(members, kept);
         const foundBefore = minus(members, remove);
         const note =
-          count(foundBefore) > 0 ? `${describeMembers(foundBefore)} of role ${roleName} were members before this resource and are left as they are` : undefined;
+          count(foundBefore) > 0
+            ? `${describeMembers(foundBefore)} of role ${roleName} were members before this resource and are left as they are`
+            : undefined;
         return {
           physicalResourceId: event.PhysicalResourceId!,
           timeoutSeconds,
@@ -150,7 +152,9 @@ async function advanceMembership(task: MembershipTask, context: StepContext): Pr
     if (answer.status !== 200 && answer.status !== 404) throw unexpected(task, 'Reading the role mapping', answer);
     const entry = answer.status === 200 ? (answer.body as Record<string, Record<string, unknown>> | undefined)?.[task.roleName] : undefined;
     if (answer.status === 404 && /not available/i.test(messageOf(answer.body))) {
-      throw new ResourceFailure(`The mapping of ${subject} is hidden: the security plugin's own mappings are never written; nothing was changed.`);
+      throw new ResourceFailure(
+        `The mapping of ${subject} is hidden: the security plugin's own mappings are never written; nothing was changed.`,
+      );
     }
     const current = (kind: MemberKind): string[] | undefined => {
       const list = entry?.[kind];
@@ -174,7 +178,8 @@ async function advanceMembership(task: MembershipTask, context: StepContext): Pr
       log(`${subject}: the mapping is as wanted: done`);
       return { done: true, physicalResourceId: physicalIdOf(task, context) };
     }
-    if (!context.mayMutate) return waiting(`missing ${describeMembers(missing) || 'none'}; still present ${describeMembers(present) || 'none'}`);
+    if (!context.mayMutate)
+      return waiting(`missing ${describeMembers(missing) || 'none'}; still present ${describeMembers(present) || 'none'}`);
     if (entry === undefined) {
       // No mapping yet: only additions can be wanted. PUT creates it with exactly the members to add.
       const put = await securityRequest(task.target, 'PUT', mappingPath(task.roleName), missing);

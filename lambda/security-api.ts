@@ -139,7 +139,11 @@ async function send(target: DomainTarget, method: string, path: string, body: un
     return { status: response.statusCode ?? 0, body: response.body };
   } catch (error) {
     const { errors } = modules().opensearch;
-    if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) {
+    if (
+      error instanceof errors.ConnectionError ||
+      error instanceof errors.TimeoutError ||
+      error instanceof errors.NoLivingConnectionsError
+    ) {
       throw unreachable(target, error);
     }
     throw error;

@@ -81,8 +81,7 @@ function unexpected(task: RoleTask, operation: string, answer: SecurityAnswer): 
 export const securityRole: ResourceKind<RoleTask> = {
   resourceType: SECURITY_ROLE_TYPE,
 
-  describe: (task) =>
-    `role ${task.roleName} to be ${task.kind === 'put-role' ? 'written' : 'removed'} on domain ${task.target.domainName}`,
+  describe: (task) => `role ${task.roleName} to be ${task.kind === 'put-role' ? 'written' : 'removed'} on domain ${task.target.domainName}`,
 
   plan(event) {
     const props = parseSecurityRoleProperties(event.ResourceProperties);
@@ -90,7 +89,11 @@ export const securityRole: ResourceKind<RoleTask> = {
     const mark = ownershipMark(event.StackId, event.LogicalResourceId);
     const target: DomainTarget = { domainArn: props.domainArn, domainName: props.domainName, endpointHost: props.endpointHost };
     if (event.RequestType === 'Delete') {
-      return { physicalResourceId, timeoutSeconds: props.timeoutSeconds, task: { kind: 'delete-role', target, roleName: props.roleName, mark } };
+      return {
+        physicalResourceId,
+        timeoutSeconds: props.timeoutSeconds,
+        task: { kind: 'delete-role', target, roleName: props.roleName, mark },
+      };
     }
     if (event.RequestType === 'Update') {
       // Another domain or role name is a replacement: a new physical id, and the old role goes with the old resource.
@@ -142,7 +145,8 @@ export const securityRole: ResourceKind<RoleTask> = {
         `${subject} already exists and was not made by this resource; nothing was changed. Choose another roleName, or remove that role first if it is not needed.`,
       );
     }
-    if (!context.mayMutate) return { done: false, waitingFor: this.describe(task), lastSeen: reading.found ? 'role present' : 'role absent' };
+    if (!context.mayMutate)
+      return { done: false, waitingFor: this.describe(task), lastSeen: reading.found ? 'role present' : 'role absent' };
     const answer = await securityRequest(task.target, 'PUT', rolePath(task.roleName), task.definition);
     if (answer.status === 200 || answer.status === 201) {
       log(`${subject} written (HTTP ${answer.status})`);

@@ -1,5 +1,13 @@
 import { createHash } from 'crypto';
-import { DEFAULT_TIMEOUT_SECONDS, InvalidPropertyError, asPropertyBag, checkDomainName, checkTimeoutSeconds, describeValue, optional } from './properties';
+import {
+  DEFAULT_TIMEOUT_SECONDS,
+  InvalidPropertyError,
+  asPropertyBag,
+  checkDomainName,
+  checkTimeoutSeconds,
+  describeValue,
+  optional,
+} from './properties';
 
 /**
  * The wire format of SecurityRole and RoleMembership: both act on the domain's own REST endpoint
@@ -165,7 +173,9 @@ export function checkIndexPermissions(value: unknown, label: string = SecurityKe
 
 export function checkTenantPermissions(value: unknown, label: string = SecurityKey.TENANT_PERMISSIONS): TenantPermissionEntry[] {
   return checkList(value, label, (bag, at) => ({
-    tenantPatterns: checkStringList(bag[SecurityKey.TENANT_PATTERNS], `${at}.${SecurityKey.TENANT_PATTERNS}`, 'tenant patterns', { min: 1 }),
+    tenantPatterns: checkStringList(bag[SecurityKey.TENANT_PATTERNS], `${at}.${SecurityKey.TENANT_PATTERNS}`, 'tenant patterns', {
+      min: 1,
+    }),
     allowedActions: checkStringList(bag[SecurityKey.ALLOWED_ACTIONS], `${at}.${SecurityKey.ALLOWED_ACTIONS}`, 'actions', { min: 1 }),
   }));
 }
