@@ -23,7 +23,7 @@ import type {
 } from './types';
 import { WorldState } from './world';
 import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
-import type { SecurityEntry } from './security-api';
+import type { SecurityEntry, SecurityOperationName } from './security-api';
 
 export type {
   Caller,
@@ -210,6 +210,11 @@ export class OpenSearchEmulator {
   /** Another writer (an administrator) changes a role mapping with these JSON Patch operations. */
   patchRoleMapping(domainName: string, roleName: string, operations: Array<Record<string, unknown>>): void {
     this.world.securityPlane.patchMapping(domainName, roleName, operations as never);
+  }
+
+  /** Runs `run` once, just before the next request of this security API operation is handled (another writer between a read and a write). */
+  beforeSecurityRequest(operation: SecurityOperationName, run: () => void): void {
+    this.world.securityPlane.before(operation, run);
   }
 
   /** Another writer puts a role (replacing any of that name). */

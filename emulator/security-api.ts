@@ -120,9 +120,19 @@ export function securityOperationOf(method: string, pathname: string): SecurityO
 
 export class SecurityPlane {
   private readonly domains = new Map<string, DomainSecurity>();
+  private hooks: Array<{ operation: SecurityOperationName; run: () => void }> = [];
 
   reset(): void {
     this.domains.clear();
+    this.hooks = [];
+  }
+
+  /**
+   * Runs `run` once, just before the next request of this operation is handled (after its
+   * faults): what another writer does between a handler's read and its write.
+   */
+  before(operation: SecurityOperationName, run: () => void): void {
+    this.hooks.push({ operation, run });
   }
 
   addDomain(seed: SeedDomain, ownerId: string, region: string): void {
@@ -217,6 +227,9 @@ export class SecurityPlane {
     }
     const kind = match[3] as 'roles' | 'rolesmapping';
     const name = match[4] === undefined ? undefined : decodeURIComponent(match[4]);
+    const operation = securityOperationOf(method, pathname);
+    const hook = this.hooks.findIndex((h) => h.operation === operation);
+    if (hook >= 0) this.hooks.splice(hook, 1)[0].run();
     const principal = principalOf(sessionToken, caller);
     if (!this.mayManage(domain, principal, caller)) {
       const endpoint = kind === 'roles' ? 'ROLES' : 'ROLESMAPPING';

@@ -139,12 +139,13 @@ export const roleMembership: ResourceKind<MembershipTask> = {
 
 /** How often one step reads and patches again when another writer changed the mapping in between. */
 const PATCH_ATTEMPTS = 3;
-/** Set once a domain's plugin refuses the `test` operation (newer plugins accept only add, replace, remove). */
-const withoutTest = new Set<string>();
 
 async function advanceMembership(task: MembershipTask, context: StepContext): Promise<Progress> {
   const subject = `role ${task.roleName} on domain ${task.target.domainName}`;
   const waiting = (lastSeen: string): Progress => ({ done: false, waitingFor: roleMembership.describe(task), lastSeen });
+  // Newer plugins accept only add, replace and remove; once refused, this step patches without `test`.
+  let guard = true;
+  let firstLook = true;
   for (let attempt = 1; attempt <= PATCH_ATTEMPTS; attempt++) {
     const answer = await securityRequest(task.target, 'GET', mappingPath(task.roleName));
     if (answer.status === 403) throw refusedOrImmutable(task, 'Reading the role mapping', answer);
@@ -160,7 +161,7 @@ async function advanceMembership(task: MembershipTask, context: StepContext): Pr
       const list = entry?.[kind];
       return Array.isArray(list) ? (list as string[]) : undefined;
     };
-    if (task.create && context.phase === 'event' && attempt === 1) {
+    if (task.create && context.phase === 'event' && firstLook) {
       // What is there before this resource is recorded, and never removed by it.
       for (const kind of MEMBER_KINDS) {
         for (const member of task.add[kind]) {
@@ -168,6 +169,7 @@ async function advanceMembership(task: MembershipTask, context: StepContext): Pr
         }
       }
     }
+    firstLook = false;
     const missing = none();
     const present = none();
     for (const kind of MEMBER_KINDS) {
@@ -196,7 +198,7 @@ async function advanceMembership(task: MembershipTask, context: StepContext): Pr
       if (isTransientStatus(put.status)) return waiting(`HTTP ${put.status}: ${messageOf(put.body)}`);
       throw unexpected(task, 'Creating the role mapping', put);
     }
-    const patch = patchOperations(current, missing, present, !withoutTest.has(task.target.endpointHost));
+    const patch = patchOperations(current, missing, present, guard);
     const answered = await securityRequest(task.target, 'PATCH', mappingPath(task.roleName), patch);
     if (answered.status === 200) {
       log(`${subject}: added ${describeMembers(missing) || 'none'}; removed ${describeMembers(present) || 'none'}`);
@@ -205,7 +207,8 @@ async function advanceMembership(task: MembershipTask, context: StepContext): Pr
     const message = messageOf(answered.body);
     if (answered.status === 400 && /unsupported patch operation: test/i.test(message)) {
       log(`${subject}: the plugin refuses JSON Patch test; patching without it from a fresh read`);
-      withoutTest.add(task.target.endpointHost);
+      guard = false;
+      attempt--;
       continue;
     }
     if (answered.status === 400 && /test/i.test(message)) {
