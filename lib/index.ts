@@ -6,3 +6,5 @@ export * from './inbound-connection-acceptance';
 export * from './opensearch-lifecycle-provider';
 export * from './package';
 export * from './package-association';
+export * from './security-role';
+export * from './role-membership';

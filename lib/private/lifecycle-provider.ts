@@ -87,6 +87,11 @@ const DOMAINS_PER_STATEMENT = 20;
  * which CloudFormation cannot update) do not change when a deployed stack gets configured.
  */
 export class LifecycleProvider extends Construct {
+  /** The role the handlers run as: the principal that signs their requests to domains. */
+  public get handlerRole(): iam.IRole {
+    return this.role;
+  }
+
   /** Finds the stack's provider, or creates it with default settings. */
   public static of(scope: Construct): LifecycleProvider {
     const stack = Stack.of(scope);
@@ -136,6 +141,8 @@ export class LifecycleProvider extends Construct {
   private readonly sourceObjectArns = new Set<string>();
   /** The grant on this stack's own id (DescribeStacks, and DescribeStackEvents when needed). */
   private stackReadStatement?: iam.PolicyStatement;
+  private securityApiStatement?: iam.PolicyStatement;
+  private readonly securityApiDomainArns = new Set<string>();
 
   /**
    * @param createdBy the path of the construct that created it, for messages
@@ -188,6 +195,8 @@ export class LifecycleProvider extends Construct {
         // Each invocation makes a few calls; the SDK's own timeouts and retries end well before this.
         timeout: Duration.minutes(2),
         description: `cdk-opensearch-lifecycle ${entry} handler`,
+        // The principal a domain's security plugin refuses, named in the failure (lambda/security-api.ts).
+        environment: { OPENSEARCH_LIFECYCLE_ROLE_ARN: this.role.roleArn },
         ...placement,
       });
 
@@ -366,5 +375,31 @@ export class LifecycleProvider extends Construct {
     }
     this.associateDomainArns.add(domain.domainArn);
     this.associateStatement.addResources(domain.domainArn);
+  }
+
+  /**
+   * Allows the security plugin's REST API of this domain to SecurityRole and RoleMembership:
+   * es:ESHttpGet, es:ESHttpPut, es:ESHttpPatch and es:ESHttpDelete on its role and role mapping
+   * paths only, under both API roots (`_plugins`, and `_opendistro` for Elasticsearch 7.x
+   * domains). One statement lists every such domain of the stack, a new one every
+   * DOMAINS_PER_STATEMENT domains.
+   */
+  public allowSecurityApi(domainArn: string): void {
+    if (this.securityApiDomainArns.has(domainArn)) {
+      return;
+    }
+    if (!this.securityApiStatement || this.securityApiDomainArns.size % DOMAINS_PER_STATEMENT === 0) {
+      this.securityApiStatement = new iam.PolicyStatement({
+        actions: ['es:ESHttpGet', 'es:ESHttpPut', 'es:ESHttpPatch', 'es:ESHttpDelete'],
+      });
+      this.role.addToPrincipalPolicy(this.securityApiStatement);
+    }
+    this.securityApiDomainArns.add(domainArn);
+    for (const root of ['_plugins', '_opendistro']) {
+      this.securityApiStatement.addResources(
+        `${domainArn}/${root}/_security/api/roles/*`,
+        `${domainArn}/${root}/_security/api/rolesmapping/*`,
+      );
+    }
   }
 }
