@@ -395,10 +395,23 @@ export class LifecycleProvider extends Construct {
       this.role.addToPrincipalPolicy(this.securityApiStatement);
     }
     this.securityApiDomainArns.add(domainArn);
-    for (const root of ['_plugins', '_opendistro']) {
-      this.securityApiStatement.addResources(
-        `${domainArn}/${root}/_security/api/roles/*`,
-        `${domainArn}/${root}/_security/api/rolesmapping/*`,
+    const paths = ['_plugins', '_opendistro'].flatMap((root) =>
+      ['roles', 'rolesmapping'].map((kind) => `/${root}/_security/api/${kind}/*`),
+    );
+    this.securityApiStatement.addResources(...paths.map((apiPath) => `${domainArn}${apiPath}`));
+    // cdk-nag shows a domain of the stack as <LogicalId.Arn>, an imported one by its ARN.
+    const resolved = Stack.of(this).resolve(domainArn) as unknown;
+    const getAtt = (resolved as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    const shown = typeof resolved === 'string' ? resolved : getAtt ? `<${getAtt[0]}.${getAtt[1]}>` : undefined;
+    if (shown !== undefined) {
+      acknowledgeNagFindings(
+        this,
+        paths.map((apiPath) => ({
+          rule: 'AwsSolutions-IAM5',
+          appliesTo: `Resource::${shown}${apiPath}`,
+          reason:
+            "The security plugin's role and role-mapping paths of a domain that a SecurityRole or RoleMembership names; one grant serves every role of that domain.",
+        })),
       );
     }
   }
