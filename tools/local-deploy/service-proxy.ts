@@ -55,7 +55,11 @@ export type CrashableOperation =
   | 'DissociatePackages'
   | 'AcceptInboundConnection'
   | 'CreateOutboundConnection'
-  | 'DeleteOutboundConnection';
+  | 'DeleteOutboundConnection'
+  | 'PutSecurityRole'
+  | 'DeleteSecurityRole'
+  | 'PutRoleMapping'
+  | 'PatchRoleMapping';
 
 /**
  * Kill a process right after the service has accepted a mutating call (2xx) made by a library

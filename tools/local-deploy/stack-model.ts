@@ -21,6 +21,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memorySize: number;
   readonly logGroupName: string;
+  /** The ARN of the function's execution role (the principal a domain's security plugin sees). */
+  readonly roleArn?: string;
 }
 
 export interface StateMachineSpec {
@@ -190,6 +192,7 @@ function describeFunction(artifact: StackArtifact, id: string, resource: Templat
     timeoutSeconds: Number(resolver.resolve(props.Timeout) ?? 3),
     memorySize: Number(resolver.resolve(props.MemorySize) ?? 128),
     logGroupName: typeof logGroup === 'string' ? logGroup : `/aws/lambda/${name}`,
+    roleArn: typeof resolver.resolve(props.Role) === 'string' ? (resolver.resolve(props.Role) as string) : undefined,
   };
 }
 
