@@ -37,7 +37,7 @@ beforeEach(() =>
 );
 
 /** A real OpenSearch client, signing as `principal` for `service` in `region`. */
-function client(host: string, principal = MASTER, options: { service?: string; region?: string } = {}): Client {
+function client(host: string, principal = MASTER, options: { service?: 'es' | 'aoss'; region?: string } = {}): Client {
   const made = new Client({
     ...AwsSigv4Signer({
       region: options.region ?? 'us-east-1',

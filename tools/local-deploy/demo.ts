@@ -33,6 +33,15 @@ const EXPECTED_PACKAGES = {
   destroy: [] as string[],
 };
 
+/** The cross-cluster search role on logs-destination, and its members, expected after each phase. */
+const SEARCH_MEMBER = 'arn:aws:iam::222222222222:role/shop-logs-search';
+const EXPECTED_SECURITY = {
+  source: ['shop-logs-search: no role; no members'],
+  initial: [`shop-logs-search: indexes logs-*; members ${SEARCH_MEMBER}`],
+  next: [`shop-logs-search: indexes logs-*, audit-*; members ${SEARCH_MEMBER}`],
+  destroy: ['shop-logs-search: no role; no members'],
+};
+
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
   source: ['connection cc-out-000001: added (PENDING_ACCEPTANCE)'],
@@ -105,6 +114,15 @@ function describeCall(request: RecordedRequest): string {
       return `DeletePackage ${request.path.split('/').pop()}${by}`;
     case 'CreateOutboundConnection':
       return `CreateOutboundConnection ${body?.ConnectionAlias}${by}`;
+    case 'PutSecurityRole':
+    case 'DeleteSecurityRole':
+    case 'PutRoleMapping':
+    case 'PatchRoleMapping':
+    case 'DeleteRoleMapping': {
+      // /domain-endpoints/<host>/_plugins/_security/api/<kind>/<name>
+      const [, , host, , , , , name] = request.path.split('/');
+      return `${request.operation} ${decodeURIComponent(name ?? '')} on ${host.split('.')[0]}${by}`;
+    }
     default: {
       const id = decodeURIComponent(request.path.split(/\/(?:in|out)boundConnection\//)[1]?.split('/')[0] ?? '');
       return `${request.operation} ${id}`.trim() + by;
@@ -121,6 +139,16 @@ function describePackages(run: LocalDeployment): string[] {
       .map((d) => `${d.name} runs ${d.on!.packageVersion ?? '?'}`);
     return `${p.packageName} ${p.packageId} ${p.status} ${p.availableVersion ?? '-'}${domains.length ? `; ${domains.join(', ')}` : ''}`;
   });
+}
+
+/** The cross-cluster search role of logs-destination: its index patterns and its members. */
+function describeSecurity(run: LocalDeployment): string[] {
+  const security = run.emulator.security('logs-destination');
+  const role = security?.roles['shop-logs-search'] as { index_permissions?: Array<{ index_patterns?: string[] }> } | undefined;
+  const mapping = security?.rolesMapping['shop-logs-search'] as { backend_roles?: string[]; users?: string[]; hosts?: string[] } | undefined;
+  const members = [...(mapping?.backend_roles ?? []), ...(mapping?.users ?? []), ...(mapping?.hosts ?? [])];
+  const indexes = (role?.index_permissions ?? []).flatMap((entry) => entry.index_patterns ?? []);
+  return [`shop-logs-search: ${role ? `indexes ${indexes.join(', ')}` : 'no role'}; ${members.length ? `members ${members.join(', ')}` : 'no members'}`];
 }
 
 async function main(): Promise<number> {
@@ -145,6 +173,7 @@ async function main(): Promise<number> {
     actions: Array<[string, () => ReturnType<LocalDeployment['deploy']>]>,
     expected: string[],
     expectedPackages: string[],
+    expectedSecurity: string[],
   ) => {
     run.print('');
     run.print(`== ${title}`);
@@ -157,18 +186,23 @@ async function main(): Promise<number> {
       run.print(`   ${stack} ${result.status}${result.ok ? '' : `; FAILED: ${result.failed.join(', ')}`}`);
       for (const [name, value] of Object.entries(result.outputs)) run.print(`     output ${name} = ${String(value)}`);
     }
-    const accepted = newCalls.filter((request) => request.status === 200);
+    const accepted = newCalls.filter((request) => request.status === 200 || request.status === 201);
     run.print(`   service calls that changed something: ${accepted.map(describeCall).join('; ') || 'none'}`);
     run.print('   emulator now:');
     for (const line of describeWorld(run.emulator.snapshot())) run.print(`   ${line}`);
     const packages = describePackages(run);
     run.print(`   package catalog: ${packages.join(' | ') || 'empty'}`);
+    const security = describeSecurity(run);
+    run.print(`   fine-grained access control on logs-destination: ${security.join(' | ')}`);
     const changes = diffWorld(seed, run.emulator.snapshot());
-    const matches = JSON.stringify(changes) === JSON.stringify(expected) && JSON.stringify(packages) === JSON.stringify(expectedPackages);
+    const matches =
+      JSON.stringify(changes) === JSON.stringify(expected) &&
+      JSON.stringify(packages) === JSON.stringify(expectedPackages) &&
+      JSON.stringify(security) === JSON.stringify(expectedSecurity);
     run.print(
       matches
-        ? '   ✔ exactly the expected connections and packages changed since the start'
-        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}`,
+        ? '   ✔ exactly the expected connections, packages and role mappings changed since the start'
+        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}\n   security expected: ${expectedSecurity.join(' | ')}`,
     );
     healthy &&= results.every(([, result]) => result.ok) && matches;
   };
@@ -186,30 +220,34 @@ async function main(): Promise<number> {
       [[SOURCE_STACK, () => run.deploy(initial, SOURCE_STACK)]],
       EXPECTED.source,
       EXPECTED_PACKAGES.source,
+      EXPECTED_SECURITY.source,
     );
     await phase(
-      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary)`,
+      `2/4  deploy ${STACK} from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary; maps the source side's search role on logs-destination)`,
       [[STACK, () => run.deploy(initial, STACK)]],
       EXPECTED.initial,
       EXPECTED_PACKAGES.initial,
+      EXPECTED_SECURITY.initial,
     );
     await phase(
-      '3/4  deploy both from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed)',
+      '3/4  deploy both from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed, the search role also reads audit-*)',
       [
         [SOURCE_STACK, () => run.deploy(next, SOURCE_STACK)],
         [STACK, () => run.deploy(next, STACK)],
       ],
       EXPECTED.next,
       EXPECTED_PACKAGES.next,
+      EXPECTED_SECURITY.next,
     );
     await phase(
-      '4/4  destroy both: Delete (cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted; a rejection cannot be undone; the source then finds its connection DELETED)',
+      '4/4  destroy both: Delete (cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted, the member of the search role and the role removed; a rejection cannot be undone; the source then finds its connection DELETED)',
       [
         [STACK, () => run.destroy(STACK)],
         [SOURCE_STACK, () => run.destroy(SOURCE_STACK)],
       ],
       EXPECTED.destroy,
       EXPECTED_PACKAGES.destroy,
+      EXPECTED_SECURITY.destroy,
     );
   } finally {
     await run.stop();
