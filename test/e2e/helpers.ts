@@ -136,6 +136,8 @@ export function mutatingCalls(run: LocalDeployment): string[] {
     if (request.operation === 'CreatePackage') return `CreatePackage ${body?.PackageName}`;
     if (request.operation === 'UpdatePackage') return `UpdatePackage ${body?.PackageID}`;
     if (request.operation === 'DeletePackage') return `DeletePackage ${request.path.split('/').pop()}`;
+    if (request.path.startsWith('/domain-endpoints/'))
+      return `${request.operation} ${decodeURIComponent(request.path.split('/').pop() ?? '')}`;
     const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
     return `${request.operation} ${id}`;
   });
