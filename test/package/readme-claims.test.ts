@@ -21,8 +21,10 @@ function section(title: string): string {
   return README.slice(start, end < 0 ? undefined : end);
 }
 
-test('the README stays a user guide of at most 255 lines', () => {
-  expect(README.split('\n').length).toBeLessThanOrEqual(255);
+// 255 lines, and 32 for the fine-grained access control section (issue 22), which the issue asks to carry its
+// example, lifecycle table and permissions row.
+test('the README stays a user guide of at most 287 lines', () => {
+  expect(README.split('\n').length).toBeLessThanOrEqual(287);
 });
 
 describe('the set-up commands', () => {
