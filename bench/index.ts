@@ -17,6 +17,7 @@ import { connectionRows, measureConnections } from './connections';
 import { Footprint, PerConstruct, SynthTime, footprints, freshProcessSynthTimes, perConstruct, synthTimes } from './footprint';
 import { LatencyResult, latencyRows, measureLatency } from './latency';
 import { PackageFootprint, packageFootprints } from './package-footprint';
+import { SecurityFootprint, securityFootprints } from './security-footprint';
 import { int, kb, ms, nowMs, ratio, round } from './stats';
 import { Row, renderTable } from './table';
 
@@ -166,6 +167,17 @@ function packageFootprintRows(results: PackageFootprint[]): Row[] {
   }));
 }
 
+function securityFootprintRows(results: SecurityFootprint[]): Row[] {
+  return results.map((r) => ({
+    section: '1 footprint',
+    measure: `${r.construct}${r.construct === 'SecurityRole' ? ' (1 index permission each)' : ' (1 backend role each)'}: resources / template bytes per extra construct, ${r.from} → ${r.to} (one domain)`,
+    value: `${round(r.resourcesPerConstruct)} / ${int(r.bytesPerConstruct)}`,
+    comparison: 'the same shared provider; the domain is granted once',
+    target: `1 custom resource; < ${PACKAGE_BYTES_PER_CONSTRUCT_TARGET} bytes`,
+    met: r.resourcesPerConstruct === 1 && r.customResourcesPerConstruct === 1 && r.bytesPerConstruct < PACKAGE_BYTES_PER_CONSTRUCT_TARGET,
+  }));
+}
+
 function synthRows(times: SynthTime[]): Row[] {
   return (['fresh-process', 'in-process'] as const).map((mode) => {
     const mine = times.find((t) => t.mode === mode && t.variant === 'library')!;
@@ -246,6 +258,7 @@ async function main(): Promise<void> {
     const footprint = footprints(config.footprintCounts);
     const per = perConstruct(footprint);
     const packageFootprint = packageFootprints(1, 11);
+    const securityFootprint = securityFootprints(1, 11);
 
     progress(`synth time, ${config.synthSmall} vs ${config.synthLarge} constructs`);
     const synth = [
@@ -283,6 +296,7 @@ async function main(): Promise<void> {
     const rows = [
       ...footprintRows(footprint, per),
       ...packageFootprintRows(packageFootprint),
+      ...securityFootprintRows(securityFootprint),
       ...synthRows(synth),
       ...bundleRows(bundle),
       ...apiRows(calls),
@@ -312,7 +326,7 @@ async function main(): Promise<void> {
       machine: host,
       config,
       queryIntervalMs: QUERY_INTERVAL_MS,
-      footprint: { stacks: footprint, perConstruct: per, packages: packageFootprint },
+      footprint: { stacks: footprint, perConstruct: per, packages: packageFootprint, security: securityFootprint },
       synthTime: synth,
       bundle,
       apiCalls: calls,
