@@ -64,7 +64,8 @@ const CI: Config = {
 };
 
 const KB = 1024;
-const BUNDLE_TARGET_BYTES = 500 * KB;
+// 1 MB since the OpenSearch client joined the bundle for the security API (issue 22).
+const BUNDLE_TARGET_BYTES = 1024 * KB;
 const COLD_START_TARGET_MS = 150;
 const SYNTH_RATIO_TARGET = 1.5;
 const BYTES_PER_CONSTRUCT_TARGET = 1 * KB;
