@@ -145,10 +145,13 @@ function describePackages(run: LocalDeployment): string[] {
 function describeSecurity(run: LocalDeployment): string[] {
   const security = run.emulator.security('logs-destination');
   const role = security?.roles['shop-logs-search'] as { index_permissions?: Array<{ index_patterns?: string[] }> } | undefined;
-  const mapping = security?.rolesMapping['shop-logs-search'] as { backend_roles?: string[]; users?: string[]; hosts?: string[] } | undefined;
+  const mapping = security?.rolesMapping['shop-logs-search'] as
+    { backend_roles?: string[]; users?: string[]; hosts?: string[] } | undefined;
   const members = [...(mapping?.backend_roles ?? []), ...(mapping?.users ?? []), ...(mapping?.hosts ?? [])];
   const indexes = (role?.index_permissions ?? []).flatMap((entry) => entry.index_patterns ?? []);
-  return [`shop-logs-search: ${role ? `indexes ${indexes.join(', ')}` : 'no role'}; ${members.length ? `members ${members.join(', ')}` : 'no members'}`];
+  return [
+    `shop-logs-search: ${role ? `indexes ${indexes.join(', ')}` : 'no role'}; ${members.length ? `members ${members.join(', ')}` : 'no members'}`,
+  ];
 }
 
 async function main(): Promise<number> {
