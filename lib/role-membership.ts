@@ -83,6 +83,11 @@ const listed = new WeakMap<Stack, Map<string, string>>();
 export class RoleMembership extends Construct {
   constructor(scope: Construct, id: string, props: RoleMembershipProps) {
     super(scope, id);
+    if (props.role instanceof SecurityRole && props.role.domain.domainArn !== props.domain.domainArn) {
+      throw new Error(
+        `role is the SecurityRole ${props.role.node.path}, of another domain than this membership's: a role exists on one domain only; name the role's domain as domain`,
+      );
+    }
     const roleName = props.role instanceof SecurityRole ? props.role.roleName : props.role;
     if (!Token.isUnresolved(roleName)) atSynth(() => checkRoleName(roleName, 'role'));
     const lists: Record<MemberKind, string[] | undefined> = { backend_roles: props.backendRoles, users: props.users, hosts: props.hosts };

@@ -83,6 +83,14 @@ describe('RoleMembership', () => {
     expect(membership.DependsOn).toContain(roleId);
   });
 
+  test('a SecurityRole of another domain fails at synth', () => {
+    const stack = newStack();
+    const role = new SecurityRole(stack, 'Readers', { domain: importedDomain(stack, 'logs'), roleName: 'log-readers' });
+    expect(() => new RoleMembership(stack, 'Members', { domain: importedDomain(stack, 'archive'), role, users: ['alice'] })).toThrow(
+      /role is the SecurityRole TestStack\/Readers, of another domain than this membership's/,
+    );
+  });
+
   test('no member, or a bad role name, fails at synth', () => {
     const stack = newStack();
     const domain = importedDomain(stack, 'logs');
