@@ -19,6 +19,7 @@ const WORLD: World = {
     { domainName: 'secure-logs', security: { rolesMapping: { readall: { backend_roles: [THERE_BEFORE], users: [], hosts: [] } } } },
     { domainName: 'rollback-logs', security: { rolesMapping: { readall: { backend_roles: [THERE_BEFORE], users: [], hosts: [] } } } },
     { domainName: 'crash-logs' },
+    { domainName: 'shared-logs', security: { rolesMapping: { readall: { backend_roles: [], users: [], hosts: [] } } } },
     { domainName: 'legacy-logs', engineVersion: 'Elasticsearch_7.10' },
     { domainName: 'locked-logs', security: { masterUserArn: 'arn:aws:iam::111111111111:role/someone-else' } },
     { domainName: 'private-logs', endpoint: 'vpc-private-logs-abc123.us-east-1.es.amazonaws.com', security: { reachable: false } },
@@ -137,6 +138,22 @@ describe('SecurityRole and RoleMembership end to end', () => {
     // The retried Create cannot tell its own patch from someone else's: it records the member as found, and leaves it.
     expect(await run.destroy(CRASH_STACK)).toMatchObject({ ok: true, status: 'DELETE_COMPLETE' });
     expect(security('crash-logs').rolesMapping.readall.backend_roles).toEqual([SOURCE_ROLE]);
+  });
+
+  test('two memberships of one role in one stack, deployed at once: each adds its own, neither overwrites the other', async () => {
+    const { run } = runner;
+    const STACK = 'SecuritySharedE2E';
+    const stack = synth(STACK, (scope) => {
+      const logs = domain(scope, 'shared-logs');
+      return {
+        a: new RoleMembership(scope, 'A', { domain: logs, role: 'readall', backendRoles: [SOURCE_ROLE] }),
+        b: new RoleMembership(scope, 'B', { domain: logs, role: 'readall', backendRoles: [OTHER_ROLE] }),
+      };
+    });
+    expect(await run.deploy(stack.cdkOut, STACK)).toMatchObject({ ok: true, status: 'CREATE_COMPLETE' });
+    expect([...(security('shared-logs').rolesMapping.readall.backend_roles as string[])].sort()).toEqual([SOURCE_ROLE, OTHER_ROLE].sort());
+    expect(await run.destroy(STACK)).toMatchObject({ ok: true, status: 'DELETE_COMPLETE' });
+    expect(security('shared-logs').rolesMapping.readall.backend_roles).toEqual([]);
   });
 
   test('an Elasticsearch 7.x domain is managed under _opendistro', async () => {
