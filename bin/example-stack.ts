@@ -18,6 +18,8 @@ import {
   PackageSource,
   PackageType,
   VpcEndpointAccess,
+  RoleMembership,
+  SecurityRole,
 } from '../lib';
 
 /** Where a stack of the example lives. */
@@ -28,6 +30,8 @@ export interface ExampleEnvironment {
 
 /** The source of the cross-account connection: its domain, account and region. */
 export const SOURCE_DOMAIN = 'shop-logs';
+/** The IAM role the source side searches with (in the source account), mapped on the destination. */
+export const SOURCE_SEARCH_ROLE = 'shop-logs-search';
 /** The destination of every connection: the domain the example stack's constructs act on. */
 export const DESTINATION_DOMAIN = 'logs-destination';
 
@@ -109,6 +113,28 @@ export class OpenSearchLifecycleExampleStack extends Stack {
     new VpcEndpointAccess(this, 'AuthorizeConsumer', {
       domain: destination,
       account: props.consumerAccount ?? DEFAULT_CONSUMER_ACCOUNT,
+    });
+
+    // Cross-cluster search with fine-grained access control: the source side's searches arrive
+    // signed by its IAM role, which the destination's security plugin must map to a role that may
+    // read the logs (and look up their shards). Nothing is left to do by hand.
+    const sourceEnv = props.source ?? DEFAULT_SOURCE;
+    const remoteSearch = new SecurityRole(this, 'ShopLogsSearchRole', {
+      domain: destination,
+      roleName: 'shop-logs-search',
+      description: 'Cross-cluster search from shop-logs',
+      clusterPermissions: ['cluster_composite_ops_ro'],
+      indexPermissions: [
+        {
+          indexPatterns: props.next ? ['logs-*', 'audit-*'] : ['logs-*'],
+          allowedActions: ['read', 'indices:admin/shards/search_shards'],
+        },
+      ],
+    });
+    new RoleMembership(this, 'ShopLogsSearchMembers', {
+      domain: destination,
+      role: remoteSearch,
+      backendRoles: [`arn:aws:iam::${sourceEnv.account}:role/${SOURCE_SEARCH_ROLE}`],
     });
 
     new CfnOutput(this, 'SynonymsPackageVersion', { value: synonyms.packageVersion });

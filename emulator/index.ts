@@ -24,6 +24,7 @@ import type {
 import { WorldState } from './world';
 import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 import type { SeedSubnet, SeedVpcEndpoint, VpcEndpointAccessView, VpcEndpointTiming, VpcEndpointView } from './vpc-endpoints';
+import type { SecurityEntry, SecurityOperationName } from './security-api';
 
 export type {
   Caller,
@@ -56,6 +57,8 @@ export type {
 } from './vpc-endpoints';
 export { OPENSEARCH_UI_SERVICE } from './vpc-endpoints';
 export { MUTATING_OPERATIONS, operationOf } from './server';
+export { localSessionToken } from './security-api';
+export type { SecurityEntry, SecurityOperationName, SeedSecurity } from './security-api';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',
@@ -247,6 +250,33 @@ export class OpenSearchEmulator {
   /** Every authorized principal, domain by domain. */
   vpcEndpointAccess(): VpcEndpointAccessView[] {
     return this.world.vpcEndpoints.accessList();
+  }
+
+  // ---------------------------------------------------------------- data plane (security-api.ts)
+
+  /** Where requests for domain endpoint host H go: `<domainUrlPrefix>/H` (OPENSEARCH_LIFECYCLE_DOMAIN_URL_PREFIX). */
+  get domainUrlPrefix(): string {
+    return `${this.url}/domain-endpoints`;
+  }
+
+  /** A domain's security roles and role mappings as they are now, flags included; undefined = no such domain. */
+  security(domainName: string): { roles: Record<string, SecurityEntry>; rolesMapping: Record<string, SecurityEntry> } | undefined {
+    return this.world.securityPlane.view(domainName);
+  }
+
+  /** Another writer (an administrator) changes a role mapping with these JSON Patch operations. */
+  patchRoleMapping(domainName: string, roleName: string, operations: Array<Record<string, unknown>>): void {
+    this.world.securityPlane.patchMapping(domainName, roleName, operations as never);
+  }
+
+  /** Runs `run` once, just before the next request of this security API operation is handled (another writer between a read and a write). */
+  beforeSecurityRequest(operation: SecurityOperationName, run: () => void): void {
+    this.world.securityPlane.before(operation, run);
+  }
+
+  /** Another writer puts a role (replacing any of that name). */
+  putSecurityRole(domainName: string, roleName: string, entry: SecurityEntry): void {
+    this.world.securityPlane.putRole(domainName, roleName, entry);
   }
 
   connection(connectionId: string): ConnectionView | undefined {

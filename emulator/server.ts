@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'net';
 import type { Caller, Fault, FaultKind, OperationName, RecordedRequest } from './types';
 import { PACKAGE_MUTATIONS, PACKAGE_ROUTES } from './package-routes';
 import { VPC_ENDPOINT_MUTATIONS, VPC_ENDPOINT_ROUTES } from './vpc-endpoint-routes';
+import { SECURITY_MUTATIONS, SecurityAnswer, securityFaultAnswer, securityOperationOf } from './security-api';
 import { DEFAULT_CALLER, IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
 
 type Json = Record<string, unknown>;
@@ -101,6 +102,7 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set<OperationName>([
   'AssociatePackages',
   ...PACKAGE_MUTATIONS,
   ...VPC_ENDPOINT_MUTATIONS,
+  ...SECURITY_MUTATIONS,
 ]);
 
 /** The route a request takes, by method and path, and the labels its pattern captured. */
@@ -114,7 +116,7 @@ function routeOf(method: string, pathname: string): { route: Route; labels: stri
 
 /** The operation a request is, from its method and path (without the query); 'Unknown' when none matches. */
 export function operationOf(method: string, pathname: string): OperationName | 'Unknown' {
-  return routeOf(method, pathname)?.route.operation ?? 'Unknown';
+  return routeOf(method, pathname)?.route.operation ?? securityOperationOf(method, pathname) ?? 'Unknown';
 }
 
 const DEFAULT_SLOW_MS = 1000;
@@ -217,6 +219,10 @@ export class EmulatorHttpServer {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const query = Object.fromEntries(url.searchParams.entries());
+    if (url.pathname.startsWith('/domain-endpoints/')) {
+      this.dispatchDataPlane(req, res, method, url.pathname, text);
+      return;
+    }
     const match = routeOf(method, url.pathname);
 
     let body: unknown;
@@ -274,6 +280,70 @@ export class EmulatorHttpServer {
       return;
     }
     this.handle(res, record, route, labels, body, bodyError, query);
+  }
+
+  /**
+   * A request to a domain's own endpoint (security-api.ts): logged like the others, faults by
+   * operation, answered with the security plugin's bodies rather than the configuration API's.
+   */
+  private dispatchDataPlane(req: http.IncomingMessage, res: http.ServerResponse, method: string, pathname: string, text: string): void {
+    let body: unknown;
+    try {
+      body = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    const operation = securityOperationOf(method, pathname) ?? 'Unknown';
+    const record: RecordedRequest = { operation, method, path: pathname, body, status: 0, at: this.backend.clock() };
+    this.backend.record(record);
+    const authorization = req.headers.authorization;
+    if (typeof authorization !== 'string' || !authorization.startsWith('AWS4-HMAC-SHA256')) {
+      this.sendPlain(res, record, {
+        status: 403,
+        body: { message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." },
+      });
+      return;
+    }
+    record.caller = callerOf(authorization);
+    const token = req.headers['x-amz-security-token'];
+    const answer = () =>
+      this.backend.world.securityPlane.handle(
+        method,
+        pathname,
+        body,
+        authorization,
+        typeof token === 'string' ? token : undefined,
+        record.caller!,
+      );
+    const fault = operation === 'Unknown' ? undefined : this.backend.takeFault(operation);
+    if (fault) {
+      record.fault = fault.kind;
+      if (fault.kind === 'slow') {
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          this.backend.markHandled(record);
+          this.sendPlain(res, record, answer());
+        }, fault.delayMs ?? DEFAULT_SLOW_MS);
+        this.delayed.set(timer, res);
+        return;
+      }
+      this.sendPlain(res, record, securityFaultAnswer(fault.kind)!);
+      return;
+    }
+    this.backend.markHandled(record);
+    this.sendPlain(res, record, answer());
+  }
+
+  private sendPlain(res: http.ServerResponse, record: RecordedRequest, answer: SecurityAnswer): void {
+    if (answer === 'drop') {
+      res.socket?.destroy();
+      return;
+    }
+    record.status = answer.status;
+    if (res.destroyed || res.socket?.destroyed) return;
+    const text = JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   }
 
   private handle(

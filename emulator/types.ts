@@ -2,6 +2,7 @@
  * Public types of the OpenSearch control-plane emulator. Kept apart from the implementation so
  * that test helpers can import the shapes without pulling in `http`.
  */
+import type { SecurityOperationName, SeedSecurity } from './security-api';
 
 export type InboundConnectionStatusCode =
   'PENDING_ACCEPTANCE' | 'APPROVED' | 'PROVISIONING' | 'ACTIVE' | 'REJECTING' | 'REJECTED' | 'DELETING' | 'DELETED';
@@ -69,6 +70,15 @@ export interface SeedPackage {
 
 export interface SeedDomain extends DomainRef {
   packages?: SeedPackage[];
+  /**
+   * The domain's endpoint host, which its data plane answers to (`security-api.ts`).
+   * @default - any `search-<name>-….<region>.es.…` or `vpc-<name>-….<region>.es.…` host
+   */
+  endpoint?: string;
+  /** `Elasticsearch_7.10` serves the security API only under `_opendistro`. @default 'OpenSearch_2.19' */
+  engineVersion?: string;
+  /** Fine-grained access control: the master user, roles and mappings (see `SeedSecurity`). */
+  security?: SeedSecurity;
   /** A configuration change (blue/green) is running: package operations are refused. */
   processing?: boolean;
 }
@@ -110,7 +120,8 @@ export type OperationName =
   | 'ListPackagesForDomain'
   | 'DescribeDomain'
   | PackageOperationName
-  | VpcEndpointOperationName;
+  | VpcEndpointOperationName
+  | SecurityOperationName;
 
 /** The VPC endpoint operations, modeled in `vpc-endpoints.ts`. */
 export type VpcEndpointOperationName =

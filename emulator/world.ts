@@ -19,6 +19,7 @@ import type {
 } from './types';
 import { PackageCatalog } from './packages';
 import { VpcEndpointRegistry } from './vpc-endpoints';
+import { SecurityPlane } from './security-api';
 
 /** A modeled service error; the HTTP layer turns it into status + `x-amzn-errortype` + `{message}`. */
 export class ServiceError extends Error {
@@ -299,6 +300,8 @@ export class WorldState {
   readonly packageCatalog: PackageCatalog;
   /** VPC endpoints, their authorizations and the subnets they are made in (see vpc-endpoints.ts). */
   readonly vpcEndpoints: VpcEndpointRegistry;
+  /** Each domain's security plugin API (its data plane). */
+  readonly securityPlane = new SecurityPlane();
 
   constructor(private readonly clock: () => number) {
     this.vpcEndpoints = new VpcEndpointRegistry(
@@ -337,6 +340,7 @@ export class WorldState {
     this.created = 0;
     this.packageCatalog.reset();
     this.vpcEndpoints.reset();
+    this.securityPlane.reset();
     for (const domain of world?.domains ?? []) this.addDomain(domain);
     for (const connection of world?.connections ?? []) this.addConnection(connection);
   }
@@ -410,6 +414,7 @@ export class WorldState {
       domain.packages.set(pkg.packageId, this.seedPackage(pkg));
     }
     this.domains.set(domain.name, domain);
+    this.securityPlane.addDomain(seed, domain.ownerId, domain.region);
   }
 
   private seedPackage(seed: SeedPackage): PackageState {
@@ -444,6 +449,7 @@ export class WorldState {
 
   removeDomain(name: string): void {
     this.domains.delete(name);
+    this.securityPlane.removeDomain(name);
   }
 
   setProcessing(domainName: string, processing: boolean): void {

@@ -21,6 +21,8 @@ import { packageKind } from './package';
 import { packageAssociation } from './package-association';
 import { packageDissociation } from './package-dissociation';
 import { vpcEndpointAccess } from './vpc-endpoint-access';
+import { roleMembership } from './role-membership';
+import { securityRole } from './security-role';
 
 const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   inboundConnectionRejection,
@@ -32,6 +34,8 @@ const KINDS: ReadonlyArray<ResourceKind<unknown>> = [
   packageAssociation,
   domainVpcEndpoint,
   vpcEndpointAccess,
+  securityRole,
+  roleMembership,
 ] as ReadonlyArray<ResourceKind<unknown>>;
 
 function kindOf(event: ResourceEvent): ResourceKind<unknown> {

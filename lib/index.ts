@@ -8,3 +8,5 @@ export * from './package';
 export * from './package-association';
 export * from './domain-vpc-endpoint';
 export * from './vpc-endpoint-access';
+export * from './security-role';
+export * from './role-membership';

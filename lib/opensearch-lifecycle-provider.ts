@@ -1,4 +1,5 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -110,6 +111,7 @@ export interface OpenSearchLifecycleProviderOptions {
  *
  * ```ts fixture=stack
  * import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
  * import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
  * import { InboundConnectionDeletion, OpenSearchLifecycleProvider } from 'cdk-opensearch-lifecycle';
@@ -136,6 +138,35 @@ export class OpenSearchLifecycleProvider {
    */
   public static configure(scope: Construct, options: OpenSearchLifecycleProviderOptions = {}): void {
     LifecycleProvider.configure(scope, options);
+  }
+
+  /**
+   * The IAM role the stack's provider runs as: the principal that SecurityRole and RoleMembership
+   * sign their requests to a domain with. A domain with fine-grained access control lets it manage
+   * roles when it is the master user, or mapped to the `security_manager` role.
+   *
+   * For a domain of the same app, name it as the master user:
+   *
+   * ```ts fixture=stack
+   * import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
+   * import { OpenSearchLifecycleProvider } from 'cdk-opensearch-lifecycle';
+   *
+   * new opensearch.Domain(this, 'Domain', {
+   *   version: opensearch.EngineVersion.OPENSEARCH_2_11,
+   *   fineGrainedAccessControl: { masterUserArn: OpenSearchLifecycleProvider.roleOf(this).roleArn },
+   *   enforceHttps: true,
+   *   nodeToNodeEncryption: true,
+   *   encryptionAtRest: { enabled: true },
+   * });
+   * ```
+   *
+   * This creates the stack's provider with default settings when there is none yet: call
+   * `configure` first if the provider needs other settings.
+   *
+   * @param scope any construct of the stack
+   */
+  public static roleOf(scope: Construct): iam.IRole {
+    return LifecycleProvider.of(scope).handlerRole;
   }
 
   private constructor() {}

@@ -35,12 +35,28 @@
  * document (docs/vpc-endpoints.md): that the handlers' role needs no EC2 permission for
  * CreateVpcEndpoint, that the endpoint reaches ACTIVE and is gone after Delete, and that the
  * authorization is listed, then revoked.
+ *
+ * | securedDomain | INTEG_SECURED_DOMAIN | none: the security API probe is left out |
+ * | securedDomainEndpoint | INTEG_SECURED_DOMAIN_ENDPOINT | none (needed with securedDomain) |
+ *
+ * The security API probe (a SecurityRole and a RoleMembership on a domain with fine-grained access
+ * control whose master user is, or maps to security_manager, the provider's role) settles what
+ * docs/aws-assumptions.md lists: the stack deploys and deletes, and the handler logs say whether
+ * the plugin took JSON Patch `test` ("refuses JSON Patch test" when not) and which API root answered.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { DomainVpcEndpoint, InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation, VpcEndpointAccess } from '../lib';
+import {
+  DomainVpcEndpoint,
+  InboundConnectionDeletion,
+  InboundConnectionRejection,
+  PackageDissociation,
+  RoleMembership,
+  SecurityRole,
+  VpcEndpointAccess,
+} from '../lib';
 
 const app = new App();
 
@@ -113,6 +129,27 @@ if (vpcEndpointDomain && vpcEndpointVpcId && vpcEndpointSubnets.length > 0) {
   });
   // Same account: no authorization needed. The handlers' role has no EC2 permission.
   new DomainVpcEndpoint(stack, 'ProbeEndpoint', { domain: vpcEndpointDomain, vpc, timeout: Duration.minutes(20) });
+}
+const securedDomainName = setting('securedDomain', 'INTEG_SECURED_DOMAIN', '');
+const securedDomainEndpoint = setting('securedDomainEndpoint', 'INTEG_SECURED_DOMAIN_ENDPOINT', '');
+if (securedDomainName !== '') {
+  if (securedDomainEndpoint === '') throw new Error('securedDomain needs securedDomainEndpoint (the domain endpoint, https://...)');
+  const secured = Domain.fromDomainAttributes(stack, 'SecuredDomain', {
+    domainArn: stack.formatArn({ service: 'es', resource: 'domain', resourceName: securedDomainName }),
+    domainEndpoint: securedDomainEndpoint,
+  });
+  const probeRole = new SecurityRole(stack, 'ProbeRole', {
+    domain: secured,
+    roleName: 'cdk-opensearch-lifecycle-integ-probe',
+    indexPermissions: [{ indexPatterns: ['cdk-opensearch-lifecycle-integ-*'], allowedActions: ['read'] }],
+  });
+  // Two lists touched, so that the patch carries a test of each.
+  new RoleMembership(stack, 'ProbeMembers', {
+    domain: secured,
+    role: probeRole,
+    backendRoles: [`arn:aws:iam::${stack.account}:role/cdk-opensearch-lifecycle-integ-probe`],
+    users: ['cdk-opensearch-lifecycle-integ-probe'],
+  });
 }
 
 // The assertions live in a stack of their own that is deployed after the stack under test; it has

@@ -147,6 +147,11 @@ const PACKAGE_MANAGEMENT_ACTIONS = [
  * which CloudFormation cannot update) do not change when a deployed stack gets configured.
  */
 export class LifecycleProvider extends Construct {
+  /** The role the handlers run as: the principal that signs their requests to domains. */
+  public get handlerRole(): iam.IRole {
+    return this.role;
+  }
+
   /** Finds the stack's provider, or creates it with default settings. */
   public static of(scope: Construct): LifecycleProvider {
     const stack = Stack.of(scope);
@@ -241,6 +246,8 @@ export class LifecycleProvider extends Construct {
         // Each invocation makes a few calls; the SDK's own timeouts and retries end well before this.
         timeout: Duration.minutes(2),
         description: `cdk-opensearch-lifecycle ${entry} handler`,
+        // The principal a domain's security plugin refuses, named in the failure (lambda/security-api.ts).
+        environment: { OPENSEARCH_LIFECYCLE_ROLE_ARN: this.role.roleArn },
         ...placement,
       });
 
@@ -399,5 +406,38 @@ export class LifecycleProvider extends Construct {
     this.grantFor(resource, 'PackageAssociation', domain.domainArn, [
       new iam.PolicyStatement({ actions: ['es:AssociatePackages', ...PACKAGE_ACTIONS], resources: [domain.domainArn] }),
     ]);
+  }
+
+  /**
+   * Allows the security plugin's REST API of this domain to SecurityRole and RoleMembership:
+   * es:ESHttpGet, es:ESHttpPut, es:ESHttpPatch and es:ESHttpDelete on its role and role mapping
+   * paths only, under both API roots (`_plugins`, and `_opendistro` for Elasticsearch 7.x
+   * domains), in the policy of that domain (see grants.ts).
+   */
+  public allowSecurityApi(resource: CustomResource, kind: string, domainArn: string): void {
+    const paths = ['_plugins', '_opendistro'].flatMap((root) =>
+      ['roles', 'rolesmapping'].map((kind) => `/${root}/_security/api/${kind}/*`),
+    );
+    this.grantFor(resource, kind, domainArn, [
+      new iam.PolicyStatement({
+        actions: ['es:ESHttpGet', 'es:ESHttpPut', 'es:ESHttpPatch', 'es:ESHttpDelete'],
+        resources: paths.map((apiPath) => `${domainArn}${apiPath}`),
+      }),
+    ]);
+    // cdk-nag shows a domain of the stack as <LogicalId.Arn>, an imported one by its ARN.
+    const resolved = Stack.of(this).resolve(domainArn) as unknown;
+    const getAtt = (resolved as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    const shown = typeof resolved === 'string' ? resolved : getAtt ? `<${getAtt[0]}.${getAtt[1]}>` : undefined;
+    if (shown !== undefined) {
+      acknowledgeNagFindings(
+        this,
+        paths.map((apiPath) => ({
+          rule: 'AwsSolutions-IAM5',
+          appliesTo: `Resource::${shown}${apiPath}`,
+          reason:
+            "The security plugin's role and role-mapping paths of a domain that a SecurityRole or RoleMembership names; one grant serves every role of that domain.",
+        })),
+      );
+    }
   }
 }

@@ -110,7 +110,13 @@ describe('example app, deployed, updated and destroyed locally', () => {
         'CreateOutboundConnection ',
         'CreatePackage product-synonyms',
         'CreateVpcEndpoint logs-destination',
+        'PutRoleMapping shop-logs-search',
+        'PutSecurityRole shop-logs-search',
         'RejectInboundConnection cc-pending-0001',
+      ]);
+      // Cross-cluster search with fine-grained access control: the source side's role is mapped.
+      expect(run.emulator.security('logs-destination')!.rolesMapping['shop-logs-search'].backend_roles).toEqual([
+        'arn:aws:iam::222222222222:role/shop-logs-search',
       ]);
       // The package's source is the dictionary file of the repository, published from cdk.out.
       const created = run.emulator.requests.find((request) => request.operation === 'CreatePackage')!.body as {
@@ -171,6 +177,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(mutatingCalls(run).slice(callsBefore).sort()).toEqual([
         `AssociatePackages search-products [${SYNONYMS_ID}]`,
         'DissociatePackages search-products [F222222222]',
+        'PutSecurityRole shop-logs-search',
         'RejectInboundConnection cc-pending-0002',
         `UpdatePackage ${SYNONYMS_ID}`,
         `UpdateVpcEndpoint ${run.emulator.vpcEndpoints()[0].vpcEndpointId}`,
@@ -239,6 +246,8 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(run.resourcesOf(SOURCE_STACK)).toEqual({});
       expect(run.resourcesOf(CONSUMER_STACK)).toEqual({});
       expect(run.emulator.managedPackages()).toEqual([]);
+      expect(run.emulator.security('logs-destination')!.roles['shop-logs-search']).toBeUndefined();
+      expect(run.emulator.security('logs-destination')!.rolesMapping['shop-logs-search'].backend_roles).toEqual([]);
       // No Delete of this stack ever carried the framework's failed-create marker.
       expect(run.requests.some((request) => request.PhysicalResourceId === CREATE_FAILED_MARKER)).toBe(false);
     },

@@ -141,6 +141,8 @@ export function mutatingCalls(run: LocalDeployment): string[] {
       const target = (request.body as { DomainArn?: string; VpcEndpointId?: string } | undefined)?.DomainArn?.split('/').pop();
       return `${request.operation} ${target ?? (request.body as { VpcEndpointId?: string } | undefined)?.VpcEndpointId ?? decodeURIComponent(request.path.split('/')[4] ?? '')}`;
     }
+    if (request.path.startsWith('/domain-endpoints/'))
+      return `${request.operation} ${decodeURIComponent(request.path.split('/').pop() ?? '')}`;
     const id = decodeURIComponent(request.path.split('/inboundConnection/')[1]?.split('/')[0] ?? '');
     return `${request.operation} ${id}`;
   });

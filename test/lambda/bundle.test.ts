@@ -19,12 +19,63 @@ describe('the handler bundle', () => {
     expect(pinned).toBe('3.1138.0');
   });
 
-  test('carries its own pinned CloudFormation client, for DescribeStacks, and stays under 500 KB', () => {
+  test('carries its own pinned CloudFormation client, for DescribeStacks, and stays under 1 MB', () => {
     const code = fs.readFileSync(BUNDLE, 'utf8');
     expect(code.includes('DescribeStacks')).toBe(true);
     const pinned = JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-cloudformation/package.json'), 'utf8')).version;
     expect(pinned).toBe('3.1138.0');
-    expect(fs.statSync(BUNDLE).size).toBeLessThan(500 * 1024);
+    expect(fs.statSync(BUNDLE).size).toBeLessThan(1024 * 1024);
+  });
+
+  test('carries its own pinned OpenSearch client, for the security API of a domain', () => {
+    const code = fs.readFileSync(BUNDLE, 'utf8');
+    expect(code.includes('/_plugins/_security/api')).toBe(true);
+    expect(code.includes('/_opendistro/_security/api')).toBe(true);
+    const pinned = (name: string) => JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+    expect(pinned('@opensearch-project/opensearch')).toBe('3.9.0');
+    expect(pinned('@aws-sdk/credential-provider-node')).toBe('3.972.97');
+  });
+
+  test('runs a SecurityRole alone, signing with the default credential chain, against a domain endpoint of the emulator', async () => {
+    const alone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'index.js');
+    fs.copyFileSync(BUNDLE, alone);
+    const emulator = await OpenSearchEmulator.start({ world: { domains: [{ domainName: 'logs' }] } });
+    try {
+      const event = {
+        RequestType: 'Create',
+        ResourceType: 'Custom::OpenSearchSecurityRole',
+        LogicalResourceId: 'Resource',
+        StackId: STACK_ID,
+        RequestId: 'r',
+        ResourceProperties: {
+          DomainArn: 'arn:aws:es:us-east-1:111111111111:domain/logs',
+          DomainEndpoint: 'search-logs-abc123.us-east-1.es.amazonaws.com',
+          RoleName: 'log-readers',
+          ClusterPermissions: ['cluster_monitor'],
+        },
+      };
+      const script = `
+        const handler = require(${JSON.stringify(alone)});
+        handler.onEvent(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)));`;
+      const { stdout } = await run(process.execPath, ['-e', script], {
+        cwd: path.dirname(alone),
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          OPENSEARCH_LIFECYCLE_DOMAIN_URL_PREFIX: emulator.domainUrlPrefix,
+          NODE_NO_WARNINGS: '1',
+        },
+      });
+      expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ Done: true });
+      expect(emulator.security('logs')!.roles['log-readers']).toMatchObject({ cluster_permissions: ['cluster_monitor'] });
+      expect(emulator.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'PUT 201']);
+    } finally {
+      await emulator.stop();
+      fs.rmSync(path.dirname(alone), { recursive: true, force: true });
+    }
   });
 
   test('runs alone, away from any node_modules, in a fresh node process against the emulator', async () => {

@@ -92,6 +92,7 @@ export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () =
     });
     stack.calls = cloudformation.calls;
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+    process.env.OPENSEARCH_LIFECYCLE_DOMAIN_URL_PREFIX = emulator.domainUrlPrefix;
     process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudformation.endpoint;
   });
   beforeEach(() => {

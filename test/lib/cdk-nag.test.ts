@@ -10,6 +10,8 @@ import {
   PackageAssociation,
   PackageSource,
   PackageType,
+  RoleMembership,
+  SecurityRole,
 } from '../../lib';
 import { OpenSearchLifecycleExampleStack } from '../../bin/example-stack';
 import { OpenSearchLifecycleGovernedExampleStack } from '../../bin/governed-example-stack';
@@ -67,6 +69,21 @@ describe('cdk-nag AwsSolutions', () => {
         });
       }),
     ).toEqual([]);
+  });
+
+  test('SecurityRole and RoleMembership, on a domain of the stack and an imported one, add no unacknowledged finding', () => {
+    expect(() =>
+      synthWithNag((stack) => {
+        const own = stack.node.findChild('SearchDomain') as never;
+        const imported = Domain.fromDomainAttributes(stack, 'Secured', {
+          domainArn: 'arn:aws:es:us-east-1:111111111111:domain/secured',
+          domainEndpoint: 'https://search-secured-abc.us-east-1.es.amazonaws.com',
+        });
+        const role = new SecurityRole(stack, 'NagRole', { domain: own, roleName: 'nag-readers' });
+        new RoleMembership(stack, 'NagMembers', { domain: own, role, users: ['alice'] });
+        new RoleMembership(stack, 'NagImported', { domain: imported, role: 'readall', users: ['alice'] });
+      }),
+    ).not.toThrow();
   });
 
   test('a finding outside the provider still fails the synth (the checks are really on)', () => {

@@ -6,6 +6,8 @@ import {
   InboundConnectionRejection,
   PackageAssociation,
   PackageDissociation,
+  RoleMembership,
+  SecurityRole,
 } from '../../lib';
 import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
 import { handlerGrants, handlerPolicies, handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
@@ -50,6 +52,34 @@ describe('handler permissions', () => {
     expect(handlerGrants(Template.fromStack(stack))).toEqual(
       [`cloudformation:DescribeStacks on ${STACK}`, ...packageGrants('search-products', 'search-logs')].sort(),
     );
+  });
+
+  const securityPaths = (arn: string) =>
+    ['_plugins', '_opendistro'].flatMap((root) => [`${arn}/${root}/_security/api/roles/*`, `${arn}/${root}/_security/api/rolesmapping/*`]);
+  const SECURITY_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPut', 'es:ESHttpPatch', 'es:ESHttpDelete'];
+
+  test('SecurityRole alone: the HTTP actions on the security API paths of its domain, nothing else (no stack status)', () => {
+    const stack = newStack();
+    new SecurityRole(stack, 'Role', { domain: importedDomain(stack, 'secure-logs'), roleName: 'readers' });
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([
+      { Effect: 'Allow', Action: SECURITY_ACTIONS, Resource: securityPaths(arnOf('secure-logs')) },
+    ]);
+  });
+
+  test('RoleMembership on two domains: the security API paths of each, once; its stack status once', () => {
+    const stack = newStack();
+    const logs = importedDomain(stack, 'secure-logs');
+    new RoleMembership(stack, 'A', { domain: logs, role: 'readall', users: ['a'] });
+    new RoleMembership(stack, 'B', { domain: logs, role: 'readers', users: ['b'] });
+    new RoleMembership(stack, 'C', { domain: importedDomain(stack, 'secure-archive'), role: 'readall', users: ['c'] });
+    expect(handlerStatements(Template.fromStack(stack))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: SECURITY_ACTIONS,
+        Resource: [...securityPaths(arnOf('secure-logs')), ...securityPaths(arnOf('secure-archive'))],
+      },
+      STACK_STATUS_READ,
+    ]);
   });
 
   test('a domain of the same stack is named by its ARN attribute', () => {

@@ -48,6 +48,15 @@ const EXPECTED_PACKAGES = {
   destroy: [] as string[],
 };
 
+/** The cross-cluster search role on logs-destination, and its members, expected after each phase. */
+const SEARCH_MEMBER = 'arn:aws:iam::222222222222:role/shop-logs-search';
+const EXPECTED_SECURITY = {
+  source: ['shop-logs-search: no role; no members'],
+  initial: [`shop-logs-search: indexes logs-*; members ${SEARCH_MEMBER}`],
+  next: [`shop-logs-search: indexes logs-*, audit-*; members ${SEARCH_MEMBER}`],
+  destroy: ['shop-logs-search: no role; no members'],
+};
+
 /** Changes from EXAMPLE_WORLD expected after each phase, cumulative, in diffWorld's order. */
 const EXPECTED = {
   source: ['connection cc-out-000001: added (PENDING_ACCEPTANCE)'],
@@ -131,6 +140,15 @@ function describeCall(request: RecordedRequest): string {
     case 'AuthorizeVpcEndpointAccess':
     case 'RevokeVpcEndpointAccess':
       return `${request.operation} ${String((body as { Account?: string } | undefined)?.Account)} on ${request.path.split('/')[4]}${by}`;
+    case 'PutSecurityRole':
+    case 'DeleteSecurityRole':
+    case 'PutRoleMapping':
+    case 'PatchRoleMapping':
+    case 'DeleteRoleMapping': {
+      // /domain-endpoints/<host>/_plugins/_security/api/<kind>/<name>
+      const [, , host, , , , , name] = request.path.split('/');
+      return `${request.operation} ${decodeURIComponent(name ?? '')} on ${host.split('.')[0]}${by}`;
+    }
     default: {
       const id = decodeURIComponent(request.path.split(/\/(?:in|out)boundConnection\//)[1]?.split('/')[0] ?? '');
       return `${request.operation} ${id}`.trim() + by;
@@ -161,6 +179,19 @@ function describePackages(run: LocalDeployment): string[] {
   });
 }
 
+/** The cross-cluster search role of logs-destination: its index patterns and its members. */
+function describeSecurity(run: LocalDeployment): string[] {
+  const security = run.emulator.security('logs-destination');
+  const role = security?.roles['shop-logs-search'] as { index_permissions?: Array<{ index_patterns?: string[] }> } | undefined;
+  const mapping = security?.rolesMapping['shop-logs-search'] as
+    { backend_roles?: string[]; users?: string[]; hosts?: string[] } | undefined;
+  const members = [...(mapping?.backend_roles ?? []), ...(mapping?.users ?? []), ...(mapping?.hosts ?? [])];
+  const indexes = (role?.index_permissions ?? []).flatMap((entry) => entry.index_patterns ?? []);
+  return [
+    `shop-logs-search: ${role ? `indexes ${indexes.join(', ')}` : 'no role'}; ${members.length ? `members ${members.join(', ')}` : 'no members'}`,
+  ];
+}
+
 async function main(): Promise<number> {
   if (!fs.existsSync(path.join(ROOT, 'assets', 'handler', 'index.js'))) {
     console.error('The handler bundle is missing: run "npm run build" first (npm run demo does).');
@@ -185,6 +216,7 @@ async function main(): Promise<number> {
     expected: string[],
     expectedPackages: string[],
     expectedVpcEndpoints: string[],
+    expectedSecurity: string[],
   ) => {
     run.print('');
     run.print(`== ${title}`);
@@ -197,7 +229,7 @@ async function main(): Promise<number> {
       run.print(`   ${stack} ${result.status}${result.ok ? '' : `; FAILED: ${result.failed.join(', ')}`}`);
       for (const [name, value] of Object.entries(result.outputs)) run.print(`     output ${name} = ${String(value)}`);
     }
-    const accepted = newCalls.filter((request) => request.status === 200);
+    const accepted = newCalls.filter((request) => request.status === 200 || request.status === 201);
     run.print(`   service calls that changed something: ${accepted.map(describeCall).join('; ') || 'none'}`);
     run.print('   emulator now:');
     for (const line of describeWorld(run.emulator.snapshot())) run.print(`   ${line}`);
@@ -205,15 +237,18 @@ async function main(): Promise<number> {
     run.print(`   package catalog: ${packages.join(' | ') || 'empty'}`);
     const endpoints = describeVpcEndpoints(run);
     run.print(`   VPC endpoints: ${endpoints.join(' | ') || 'none'}`);
+    const security = describeSecurity(run);
+    run.print(`   fine-grained access control on logs-destination: ${security.join(' | ')}`);
     const changes = diffWorld(seed, run.emulator.snapshot());
     const matches =
       JSON.stringify(changes) === JSON.stringify(expected) &&
       JSON.stringify(packages) === JSON.stringify(expectedPackages) &&
-      JSON.stringify(endpoints) === JSON.stringify(expectedVpcEndpoints);
+      JSON.stringify(endpoints) === JSON.stringify(expectedVpcEndpoints) &&
+      JSON.stringify(security) === JSON.stringify(expectedSecurity);
     run.print(
       matches
-        ? '   ✔ exactly the expected connections, packages and VPC endpoints changed since the start'
-        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}\n   VPC endpoints expected: ${expectedVpcEndpoints.join(' | ') || 'none'}`,
+        ? '   ✔ exactly the expected connections, packages, VPC endpoints and role mappings changed since the start'
+        : `   ✘ unexpected state; changed since the start:\n     ${changes.join('\n     ')}\n   expected:\n     ${expected.join('\n     ')}\n   packages expected: ${expectedPackages.join(' | ') || 'none'}\n   VPC endpoints expected: ${expectedVpcEndpoints.join(' | ') || 'none'}\n   security expected: ${expectedSecurity.join(' | ')}`,
     );
     healthy &&= results.every(([, result]) => result.ok) && matches;
   };
@@ -234,9 +269,10 @@ async function main(): Promise<number> {
       EXPECTED.source,
       EXPECTED_PACKAGES.source,
       EXPECTED_VPC_ENDPOINTS.source,
+      EXPECTED_SECURITY.source,
     );
     await phase(
-      `2/4  deploy ${STACK}, then ${CONSUMER_STACK}, from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary; authorizes account 222222222222 on logs-destination, whose stack then makes a VPC endpoint to it)`,
+      `2/4  deploy ${STACK}, then ${CONSUMER_STACK}, from cdk.out/demo-initial: Create (accepts the connection from shop-logs, no id passed; rejects cc-pending-0001; cc-active-0001 is only looked up, it is deleted at 4/4; ships the synonyms dictionary; maps the source side's search role on logs-destination; authorizes account 222222222222 on logs-destination, whose stack then makes a VPC endpoint to it)`,
       [
         [STACK, () => run.deploy(initial, STACK)],
         [CONSUMER_STACK, () => run.deploy(initial, CONSUMER_STACK)],
@@ -244,9 +280,10 @@ async function main(): Promise<number> {
       EXPECTED.initial,
       EXPECTED_PACKAGES.initial,
       EXPECTED_VPC_ENDPOINTS.initial,
+      EXPECTED_SECURITY.initial,
     );
     await phase(
-      '3/4  deploy all three from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed; the VPC endpoint gets another security group, in place)',
+      '3/4  deploy all three from cdk.out/demo-next: Update (waitFor ACTIVE: no call; rejection moves to cc-pending-0002, F222222222 leaves the list, the synonyms file changed, the search role also reads audit-*; the VPC endpoint gets another security group, in place)',
       [
         [SOURCE_STACK, () => run.deploy(next, SOURCE_STACK)],
         [STACK, () => run.deploy(next, STACK)],
@@ -255,9 +292,10 @@ async function main(): Promise<number> {
       EXPECTED.next,
       EXPECTED_PACKAGES.next,
       EXPECTED_VPC_ENDPOINTS.next,
+      EXPECTED_SECURITY.next,
     );
     await phase(
-      "4/4  destroy all three: Delete (the VPC endpoint is deleted, then the authorization revoked: the owner's stack first would be refused while the endpoint lives; cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted; a rejection cannot be undone; the source then finds its connection DELETED)",
+      "4/4  destroy all three: Delete (the VPC endpoint is deleted, then the authorization revoked: the owner's stack first would be refused while the endpoint lives; cc-active-0001 and the accepted connection are deleted, the listed packages dissociated, the dictionary deleted, the member of the search role and the role removed; a rejection cannot be undone; the source then finds its connection DELETED)",
       [
         [CONSUMER_STACK, () => run.destroy(CONSUMER_STACK)],
         [STACK, () => run.destroy(STACK)],
@@ -266,6 +304,7 @@ async function main(): Promise<number> {
       EXPECTED.destroy,
       EXPECTED_PACKAGES.destroy,
       EXPECTED_VPC_ENDPOINTS.destroy,
+      EXPECTED_SECURITY.destroy,
     );
   } finally {
     await run.stop();

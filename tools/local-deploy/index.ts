@@ -19,7 +19,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
+import { OpenSearchEmulator, localSessionToken, type Timing, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
 import { readStack } from './assembly';
 import {
@@ -227,7 +227,11 @@ export class LocalDeployment {
           ? {
               ...options.handlerEnvironment,
               AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(sandboxId),
+              // Requests to a domain's endpoint (the security API) go to the emulator's data plane, through the proxy.
+              OPENSEARCH_LIFECYCLE_DOMAIN_URL_PREFIX: `${this.proxy.endpointFor(sandboxId)}/domain-endpoints`,
               AWS_ACCESS_KEY_ID: accessKeyIdOf(fn.arn.split(':')[4]),
+              // The session token names the function's role to the emulator, as a domain's security plugin knows its caller.
+              ...(fn.roleArn ? { AWS_SESSION_TOKEN: localSessionToken(fn.roleArn) } : {}),
               // Its own path too, so that each call is evaluated against the caller's role.
               AWS_ENDPOINT_URL_CLOUDFORMATION: `${this.cloudformation.endpoint}/invocations/${sandboxId}`,
             }

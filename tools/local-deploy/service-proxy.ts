@@ -61,7 +61,11 @@ export type CrashableOperation =
   | 'UpdateVpcEndpoint'
   | 'DeleteVpcEndpoint'
   | 'AuthorizeVpcEndpointAccess'
-  | 'RevokeVpcEndpointAccess';
+  | 'RevokeVpcEndpointAccess'
+  | 'PutSecurityRole'
+  | 'DeleteSecurityRole'
+  | 'PutRoleMapping'
+  | 'PatchRoleMapping';
 
 /**
  * Kill a process right after the service has accepted a mutating call (2xx) made by a library

@@ -21,7 +21,7 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memorySize: number;
   readonly logGroupName: string;
-  /** The ARN of the function's execution role (whose policies the runner evaluates its calls against). */
+  /** The ARN of the function's execution role: whose policies the runner evaluates its calls against, and the principal a domain's security plugin sees. */
   readonly roleArn?: string;
 }
 
