@@ -259,6 +259,11 @@ export class OpenSearchEmulator {
     return `${this.url}/domain-endpoints`;
   }
 
+  /** The domain whose data-plane endpoint is this host; undefined when no domain has it. */
+  domainOfEndpointHost(host: string): { name: string; ownerId: string; region: string } | undefined {
+    return this.world.securityPlane.domainOfHost(host);
+  }
+
   /** A domain's security roles and role mappings as they are now, flags included; undefined = no such domain. */
   security(domainName: string): { roles: Record<string, SecurityEntry>; rolesMapping: Record<string, SecurityEntry> } | undefined {
     return this.world.securityPlane.view(domainName);

@@ -182,6 +182,12 @@ export class SecurityPlane {
     domain.roles.set(roleName, clone(entry));
   }
 
+  /** The domain a data-plane host names (its seeded endpoint, or `search-<name>-….<region>.es.…`), as IAM would see it. */
+  domainOfHost(host: string): { name: string; ownerId: string; region: string } | undefined {
+    const domain = this.domainFor(host);
+    return domain && { name: domain.name, ownerId: domain.ownerId, region: domain.region };
+  }
+
   private domainFor(host: string): DomainSecurity | undefined {
     let best: DomainSecurity | undefined;
     for (const domain of this.domains.values()) {

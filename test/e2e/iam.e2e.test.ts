@@ -25,6 +25,9 @@ import {
   PackageDissociation,
   PackageSource,
   PackageType,
+  RoleMembership,
+  SecurityRole,
+  VpcEndpointAccess,
 } from '../../lib';
 import type { World } from '../../emulator';
 import { diffWorld, type LocalDeployment } from '../../tools/local-deploy';
@@ -39,6 +42,7 @@ const WORLD: World = {
     { domainName: 'search-d', packages: [{ packageId: 'F111111111' }] },
     { domainName: 'logs-local' },
     { domainName: 'logs-remote', ownerId: '222222222222', region: 'eu-west-1' },
+    { domainName: 'secure-logs' },
   ],
   connections: [
     inbound('cc-delete-0001', 'ACTIVE', 'logs-local'),
@@ -134,6 +138,34 @@ const REMOVALS: Removal[] = [
     keeper: 'package',
     add: (stack) => new PackageDissociation(stack, 'Removed', { domain: importedDomain(stack, 'search-c'), packageIds: ['F222222222'] }),
     deleted: /^package search-c\/F222222222: ACTIVE -> gone$/,
+  },
+  {
+    kind: 'VpcEndpointAccess',
+    keeper: 'package',
+    add: (stack) => new VpcEndpointAccess(stack, 'Removed', { domain: importedDomain(stack, 'logs-local'), account: '333333333333' }),
+    deleted: /^RevokeVpcEndpointAccess logs-local$/,
+  },
+  {
+    kind: 'SecurityRole',
+    keeper: 'package',
+    add: (stack) =>
+      new SecurityRole(stack, 'Removed', {
+        domain: importedDomain(stack, 'secure-logs'),
+        roleName: 'removed-readers',
+        indexPermissions: [{ indexPatterns: ['logs-*'], allowedActions: ['read'] }],
+      }),
+    deleted: /^DeleteSecurityRole removed-readers$/,
+  },
+  {
+    kind: 'RoleMembership',
+    keeper: 'package',
+    add: (stack) =>
+      new RoleMembership(stack, 'Removed', {
+        domain: importedDomain(stack, 'secure-logs'),
+        role: 'readall',
+        backendRoles: ['arn:aws:iam::222222222222:role/removed-reader'],
+      }),
+    deleted: /^PatchRoleMapping readall$/,
   },
 ];
 
@@ -258,6 +290,45 @@ test('one grant fewer in the synthesized template: the Delete that needs it is d
     const denied = run.serviceCalls.filter((call) => call.errorType === 'AccessDeniedException');
     expect(denied.length).toBeGreaterThan(1);
     expect(denied[denied.length - 1].at - denied[0].at).toBeGreaterThanOrEqual(60_000);
+  } finally {
+    await run.stop();
+  }
+});
+
+test("a request to a domain's own REST API is evaluated too: without its es:ESHttp* grant a SecurityRole's Create is denied at the domain", async () => {
+  const v1 = synth('IamDataPlane', (stack) => ({
+    role: new SecurityRole(stack, 'Readers', {
+      domain: Domain.fromDomainAttributes(stack, 'Secured', {
+        domainArn: 'arn:aws:es:us-east-1:111111111111:domain/secure-logs',
+        domainEndpoint: 'https://search-secure-logs-abc123.us-east-1.es.amazonaws.com',
+      }),
+      roleName: 'log-readers',
+    }),
+  }));
+  // Take the HTTP grants out of the template, as a provider that forgot them would.
+  const templateFile = path.join(v1.cdkOut, `${v1.stackName}.template.json`);
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  let removed = 0;
+  for (const resource of Object.values<{
+    Type: string;
+    Properties: { PolicyDocument?: { Statement: Array<{ Action: string | string[] }> } };
+  }>(template.Resources)) {
+    for (const statement of resource.Properties?.PolicyDocument?.Statement ?? []) {
+      const actions = [statement.Action].flat();
+      statement.Action = actions.filter((action) => !action.startsWith('es:ESHttp'));
+      removed += actions.length - statement.Action.length;
+    }
+  }
+  expect(removed).toBe(4);
+  fs.writeFileSync(templateFile, JSON.stringify(template));
+  const { run } = await startRunner({ domains: [{ domainName: 'secure-logs' }] }, {}, 1);
+  try {
+    const deployed = await run.deploy(v1.cdkOut, v1.stackName);
+    expect(deployed.ok).toBe(false);
+    const denied = run.serviceCalls.filter((call) => call.status === 403 && call.path.startsWith('/domain-endpoints/'));
+    expect(denied.length).toBeGreaterThan(0);
+    expect(denied[0].method).toBe('GET');
+    expect(run.emulator.security('secure-logs')!.roles['log-readers']).toBeUndefined();
   } finally {
     await run.stop();
   }

@@ -141,6 +141,7 @@ export class LocalDeployment {
         crash: options.crash,
         onServiceRequest: options.onServiceRequest,
         iam: run.iamAuthorizer,
+        domainOfHost: (host) => emulator.domainOfEndpointHost(host),
       });
       await run.lambda.start();
       await run.sfn.start();

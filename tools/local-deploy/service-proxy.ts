@@ -114,9 +114,18 @@ export interface ServiceProxyOptions {
    * (iam.ts); a denied call is answered 403 AccessDeniedException and never reaches the emulator.
    */
   readonly iam: IamAuthorizer;
+  /**
+   * The domain of a data-plane endpoint host (`/domain-endpoints/<host>/…`), so that a request to
+   * a domain's own REST API is evaluated as `es:ESHttp<Method>` on `<domain ARN>/<path>`, as AWS
+   * evaluates it; undefined when no domain has that host (the request then passes unevaluated and
+   * the emulator drops it, as no domain answers).
+   */
+  readonly domainOfHost?: (host: string) => { name: string; ownerId: string; region: string } | undefined;
 }
 
 const PREFIX = /^\/invocations\/([^/]+)(\/.*)$/;
+/** A request to a domain's own endpoint: its host, and the path on the domain. */
+const DATA_PLANE = /^\/domain-endpoints\/([^/]+)(\/.*)?$/;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'host']);
 
 function forwardedHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
@@ -206,16 +215,36 @@ export class ServiceProxy {
       return;
     }
     const [, partition, , region, account] = fn.arn.split(':');
-    openSearchResource(call.operation, path, parsed, { partition, region, account })
-      .then((resource) =>
-        this.options.iam.authorize({ roleArn: fn.roleArn!, functionName: fn.name, action: `es:${call.operation}`, resource }),
-      )
+    const dataPlane = DATA_PLANE.exec(path);
+    const domain = dataPlane ? this.options.domainOfHost?.(decodeURIComponent(dataPlane[1])) : undefined;
+    if (dataPlane && !domain) {
+      this.pass(req, res, body, call, upstreamPath, invocation);
+      return;
+    }
+    const request: Promise<{ action: string; resource: string }> = domain
+      ? Promise.resolve({
+          // A domain's REST API: IAM's action is the HTTP method, its resource the domain's ARN and the path.
+          action: `es:ESHttp${method.charAt(0)}${method.slice(1).toLowerCase()}`,
+          resource: `arn:${partition}:es:${domain.region}:${domain.ownerId}:domain/${domain.name}${dataPlane![2] ?? ''}`,
+        })
+      : openSearchResource(call.operation, path, parsed, { partition, region, account }).then((resource) => ({
+          action: `es:${call.operation}`,
+          resource,
+        }));
+    request
+      .then(({ action, resource }) => this.options.iam.authorize({ roleArn: fn.roleArn!, functionName: fn.name, action, resource }))
       .then(
         (decision) => {
           if (decision.allowed) return this.pass(req, res, body, call, upstreamPath, invocation);
           // The service's own answer to a denied call (REST-JSON: the type in x-amzn-ErrorType).
           call.status = 403;
           call.errorType = 'AccessDeniedException';
+          if (domain) {
+            // A domain's endpoint answers a request its access policies or IAM refuse with a bare { Message }.
+            res.writeHead(403, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ Message: decision.message }));
+            return;
+          }
           res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' });
           res.end(JSON.stringify({ message: decision.message }));
         },
