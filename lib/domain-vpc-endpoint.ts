@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { domainAddress } from './private/connection-props';
-import { atSynth, dependOnDomain } from './private/construct-props';
+import { atSynth, dependOnDomain, withConstructPath } from './private/construct-props';
 import {
   MAX_ENDPOINTS_PER_ACCOUNT,
   MAX_ENDPOINTS_PER_DOMAIN,
@@ -108,74 +108,78 @@ export class DomainVpcEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: DomainVpcEndpointProps) {
     super(scope, id);
-    const domain = domainAddress(props.domain, 'domain');
-    const stack = Stack.of(this);
-    if (!Token.isUnresolved(domain.region) && !Token.isUnresolved(stack.region) && domain.region !== stack.region) {
-      throw new Error(
-        `${this.node.path}: domain ${domain.domainName} is in region ${domain.region}, but stack ${stack.stackName} deploys to ${stack.region}; ` +
-          'an OpenSearch VPC endpoint connects a VPC to a domain of the same region: deploy it in a stack of that region.',
-      );
-    }
-    if (!Token.isUnresolved(props.vpc.vpcId)) {
-      atSynth(() => checkVpcId(props.vpc.vpcId, 'vpc.vpcId'));
-    }
-    const subnetIds = endpointSubnets(this, props.vpc, props.vpcSubnets).map((subnet) => subnet.subnetId);
-    if (!subnetIds.some((subnetId) => Token.isUnresolved(subnetId))) {
-      atSynth(() => checkSubnetIds(subnetIds, 'vpcSubnets'));
-    }
-    const securityGroupIds = (props.securityGroups ?? []).map((group) => group.securityGroupId);
-    if (!securityGroupIds.some((groupId) => Token.isUnresolved(groupId))) {
-      atSynth(() => checkSecurityGroupIds(securityGroupIds, 'securityGroups'));
-    }
-    if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region)) {
-      countTowardsQuota(
-        this,
-        `vpc-endpoints-of:${stack.account}/${stack.region}`,
-        MAX_ENDPOINTS_PER_ACCOUNT,
-        'more VPC endpoints in one account and region than the service allows',
-      );
-    }
-    if (!Token.isUnresolved(props.domain.domainArn)) {
-      countTowardsQuota(
-        this,
-        `vpc-endpoints-to:${props.domain.domainArn}`,
-        MAX_ENDPOINTS_PER_DOMAIN,
-        `more VPC endpoints to domain ${domain.domainName} than the service allows`,
-      );
-    }
+    try {
+      const domain = domainAddress(props.domain, 'domain');
+      const stack = Stack.of(this);
+      if (!Token.isUnresolved(domain.region) && !Token.isUnresolved(stack.region) && domain.region !== stack.region) {
+        throw new Error(
+          `${this.node.path}: domain ${domain.domainName} is in region ${domain.region}, but stack ${stack.stackName} deploys to ${stack.region}; ` +
+            'an OpenSearch VPC endpoint connects a VPC to a domain of the same region: deploy it in a stack of that region.',
+        );
+      }
+      if (!Token.isUnresolved(props.vpc.vpcId)) {
+        atSynth(() => checkVpcId(props.vpc.vpcId, 'vpc.vpcId'));
+      }
+      const subnetIds = endpointSubnets(this, props.vpc, props.vpcSubnets).map((subnet) => subnet.subnetId);
+      if (!subnetIds.some((subnetId) => Token.isUnresolved(subnetId))) {
+        atSynth(() => checkSubnetIds(subnetIds, 'vpcSubnets'));
+      }
+      const securityGroupIds = (props.securityGroups ?? []).map((group) => group.securityGroupId);
+      if (!securityGroupIds.some((groupId) => Token.isUnresolved(groupId))) {
+        atSynth(() => checkSecurityGroupIds(securityGroupIds, 'securityGroups'));
+      }
+      if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region)) {
+        countTowardsQuota(
+          this,
+          `vpc-endpoints-of:${stack.account}/${stack.region}`,
+          MAX_ENDPOINTS_PER_ACCOUNT,
+          'more VPC endpoints in one account and region than the service allows',
+        );
+      }
+      if (!Token.isUnresolved(props.domain.domainArn)) {
+        countTowardsQuota(
+          this,
+          `vpc-endpoints-to:${props.domain.domainArn}`,
+          MAX_ENDPOINTS_PER_DOMAIN,
+          `more VPC endpoints to domain ${domain.domainName} than the service allows`,
+        );
+      }
 
-    const claimed = !Token.isUnresolved(props.domain.domainArn) && !Token.isUnresolved(props.vpc.vpcId);
-    const resource = lifecycleResource(this, {
-      constructName: 'DomainVpcEndpoint',
-      resourceType: VPC_ENDPOINT_TYPE,
-      // Reads the stack status: an endpoint it adopted is left alone during a rollback.
-      readsStackStatus: true,
-      claims: claimed
-        ? [
-            {
-              key: `vpc-endpoint:${props.domain.domainArn}/${props.vpc.vpcId}`,
-              subject: `the VPC endpoint of ${props.vpc.vpcId} to domain ${domain.domainName}`,
-            },
-          ]
-        : [],
-      timeout: props.timeout,
-      removalPolicy: props.removalPolicy,
-      properties: {
-        [VpcEndpointKey.DOMAIN_ARN]: props.domain.domainArn,
-        [VpcEndpointKey.VPC_ID]: props.vpc.vpcId,
-        [VpcEndpointKey.SUBNET_IDS]: subnetIds,
-        [VpcEndpointKey.SECURITY_GROUP_IDS]: securityGroupIds.length > 0 ? securityGroupIds : undefined,
-      },
-    });
-    LifecycleProvider.of(this).allowVpcEndpointActions(resource, 'DomainVpcEndpoint', [
-      'es:CreateVpcEndpoint',
-      'es:DescribeVpcEndpoints',
-      'es:UpdateVpcEndpoint',
-      'es:DeleteVpcEndpoint',
-      'es:ListVpcEndpoints',
-    ]);
-    dependOnDomain(resource, props.domain);
-    this.vpcEndpointId = resource.getAttString(VpcEndpointAttribute.VPC_ENDPOINT_ID);
-    this.endpoint = resource.getAttString(VpcEndpointAttribute.ENDPOINT);
+      const claimed = !Token.isUnresolved(props.domain.domainArn) && !Token.isUnresolved(props.vpc.vpcId);
+      const resource = lifecycleResource(this, {
+        constructName: 'DomainVpcEndpoint',
+        resourceType: VPC_ENDPOINT_TYPE,
+        // Reads the stack status: an endpoint it adopted is left alone during a rollback.
+        readsStackStatus: true,
+        claims: claimed
+          ? [
+              {
+                key: `vpc-endpoint:${props.domain.domainArn}/${props.vpc.vpcId}`,
+                subject: `the VPC endpoint of ${props.vpc.vpcId} to domain ${domain.domainName}`,
+              },
+            ]
+          : [],
+        timeout: props.timeout,
+        removalPolicy: props.removalPolicy,
+        properties: {
+          [VpcEndpointKey.DOMAIN_ARN]: props.domain.domainArn,
+          [VpcEndpointKey.VPC_ID]: props.vpc.vpcId,
+          [VpcEndpointKey.SUBNET_IDS]: subnetIds,
+          [VpcEndpointKey.SECURITY_GROUP_IDS]: securityGroupIds.length > 0 ? securityGroupIds : undefined,
+        },
+      });
+      LifecycleProvider.of(this).allowVpcEndpointActions(resource, 'DomainVpcEndpoint', [
+        'es:CreateVpcEndpoint',
+        'es:DescribeVpcEndpoints',
+        'es:UpdateVpcEndpoint',
+        'es:DeleteVpcEndpoint',
+        'es:ListVpcEndpoints',
+      ]);
+      dependOnDomain(resource, props.domain);
+      this.vpcEndpointId = resource.getAttString(VpcEndpointAttribute.VPC_ENDPOINT_ID);
+      this.endpoint = resource.getAttString(VpcEndpointAttribute.ENDPOINT);
+    } catch (error) {
+      throw withConstructPath(this, error);
+    }
   }
 }

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { domainAddress, localDomainAddress } from './private/connection-props';
-import { connectionIdProperty } from './private/construct-props';
+import { connectionIdProperty, withConstructPath } from './private/construct-props';
 import { AcceptanceKey, INBOUND_CONNECTION_ACCEPTANCE_TYPE } from './private/contracts/inbound-connection-acceptance';
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';
@@ -99,41 +99,45 @@ export class InboundConnectionAcceptance extends Construct {
 
   constructor(scope: Construct, id: string, props: InboundConnectionAcceptanceProps) {
     super(scope, id);
-    if ((props.connectionId === undefined) === (props.from === undefined)) {
-      throw new Error(
-        `Give InboundConnectionAcceptance either connectionId or from, not ${props.connectionId === undefined ? 'neither' : 'both'}`,
-      );
+    try {
+      if ((props.connectionId === undefined) === (props.from === undefined)) {
+        throw new Error(
+          `Give InboundConnectionAcceptance either connectionId or from, not ${props.connectionId === undefined ? 'neither' : 'both'}`,
+        );
+      }
+      const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+      if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
+        throw new Error(`removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN; got ${removalPolicy}`);
+      }
+      const destination = localDomainAddress(this, props.domain, 'domain');
+      const source = props.from ? domainAddress(props.from, 'from') : undefined;
+      const resource = lifecycleResource(this, {
+        constructName: 'InboundConnectionAcceptance',
+        resourceType: INBOUND_CONNECTION_ACCEPTANCE_TYPE,
+        // Reads the stack status: a rollback never ends the connection (the source's owner made it).
+        readsStackStatus: true,
+        claims: props.connectionId === undefined ? [] : connectionClaim(props.connectionId),
+        timeout: props.timeout,
+        domain: props.domain,
+        removalPolicy,
+        properties: {
+          [PropertyKey.DOMAIN_NAME]: destination.domainName,
+          [PropertyKey.CONNECTION_ID]: props.connectionId === undefined ? undefined : connectionIdProperty(props.connectionId),
+          [AcceptanceKey.SOURCE_DOMAIN_NAME]: source?.domainName,
+          [AcceptanceKey.SOURCE_OWNER_ID]: source?.ownerId,
+          [AcceptanceKey.SOURCE_REGION]: source?.region,
+        },
+      });
+      LifecycleProvider.of(this).allowConnectionActions(resource, 'InboundConnectionAcceptance', [
+        'es:DescribeInboundConnections',
+        'es:AcceptInboundConnection',
+        'es:RejectInboundConnection',
+        'es:DeleteInboundConnection',
+      ]);
+      this.connectionId = resource.getAttString('ConnectionId');
+      this.connectionStatus = resource.getAttString('ConnectionStatus');
+    } catch (error) {
+      throw withConstructPath(this, error);
     }
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
-      throw new Error(`removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN; got ${removalPolicy}`);
-    }
-    const destination = localDomainAddress(this, props.domain, 'domain');
-    const source = props.from ? domainAddress(props.from, 'from') : undefined;
-    const resource = lifecycleResource(this, {
-      constructName: 'InboundConnectionAcceptance',
-      resourceType: INBOUND_CONNECTION_ACCEPTANCE_TYPE,
-      // Reads the stack status: a rollback never ends the connection (the source's owner made it).
-      readsStackStatus: true,
-      claims: props.connectionId === undefined ? [] : connectionClaim(props.connectionId),
-      timeout: props.timeout,
-      domain: props.domain,
-      removalPolicy,
-      properties: {
-        [PropertyKey.DOMAIN_NAME]: destination.domainName,
-        [PropertyKey.CONNECTION_ID]: props.connectionId === undefined ? undefined : connectionIdProperty(props.connectionId),
-        [AcceptanceKey.SOURCE_DOMAIN_NAME]: source?.domainName,
-        [AcceptanceKey.SOURCE_OWNER_ID]: source?.ownerId,
-        [AcceptanceKey.SOURCE_REGION]: source?.region,
-      },
-    });
-    LifecycleProvider.of(this).allowConnectionActions(resource, 'InboundConnectionAcceptance', [
-      'es:DescribeInboundConnections',
-      'es:AcceptInboundConnection',
-      'es:RejectInboundConnection',
-      'es:DeleteInboundConnection',
-    ]);
-    this.connectionId = resource.getAttString('ConnectionId');
-    this.connectionStatus = resource.getAttString('ConnectionStatus');
   }
 }

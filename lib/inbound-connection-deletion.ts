@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { withConstructPath } from './private/construct-props';
 import { Construct } from 'constructs';
 import { INBOUND_CONNECTION_DELETION_TYPE } from './private/contracts/inbound-connection-deletion';
 import { connectionResource } from './private/lifecycle-resource';
@@ -67,13 +68,17 @@ export class InboundConnectionDeletion extends Construct {
 
   constructor(scope: Construct, id: string, props: InboundConnectionDeletionProps) {
     super(scope, id);
-    const resource = connectionResource(
-      this,
-      'InboundConnectionDeletion',
-      INBOUND_CONNECTION_DELETION_TYPE,
-      ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
-      props,
-    );
-    this.connectionStatus = resource.getAttString('ConnectionStatus');
+    try {
+      const resource = connectionResource(
+        this,
+        'InboundConnectionDeletion',
+        INBOUND_CONNECTION_DELETION_TYPE,
+        ['es:DescribeInboundConnections', 'es:RejectInboundConnection', 'es:DeleteInboundConnection'],
+        props,
+      );
+      this.connectionStatus = resource.getAttString('ConnectionStatus');
+    } catch (error) {
+      throw withConstructPath(this, error);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import { withConstructPath } from './private/construct-props';
 import { Construct } from 'constructs';
 import { INBOUND_CONNECTION_REJECTION_TYPE } from './private/contracts/inbound-connection-rejection';
 import { connectionResource } from './private/lifecycle-resource';
@@ -64,13 +65,17 @@ export class InboundConnectionRejection extends Construct {
 
   constructor(scope: Construct, id: string, props: InboundConnectionRejectionProps) {
     super(scope, id);
-    const resource = connectionResource(
-      this,
-      'InboundConnectionRejection',
-      INBOUND_CONNECTION_REJECTION_TYPE,
-      ['es:DescribeInboundConnections', 'es:RejectInboundConnection'],
-      props,
-    );
-    this.connectionStatus = resource.getAttString('ConnectionStatus');
+    try {
+      const resource = connectionResource(
+        this,
+        'InboundConnectionRejection',
+        INBOUND_CONNECTION_REJECTION_TYPE,
+        ['es:DescribeInboundConnections', 'es:RejectInboundConnection'],
+        props,
+      );
+      this.connectionStatus = resource.getAttString('ConnectionStatus');
+    } catch (error) {
+      throw withConstructPath(this, error);
+    }
   }
 }

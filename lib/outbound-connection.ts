@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import { domainAddress, localDomainAddress } from './private/connection-props';
-import { atSynth } from './private/construct-props';
+import { atSynth, withConstructPath } from './private/construct-props';
 import { checkConnectionAlias } from './private/contracts/connection-ends';
 import { OUTBOUND_CONNECTION_TYPE, OutboundConnectionKey } from './private/contracts/outbound-connection';
 import { LifecycleProvider } from './private/lifecycle-provider';
@@ -131,35 +131,39 @@ export class OutboundConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: OutboundConnectionProps) {
     super(scope, id);
-    const local = localDomainAddress(this, props.localDomain, 'localDomain');
-    const remote = domainAddress(props.remoteDomain, 'remoteDomain');
-    if (!Token.isUnresolved(props.connectionAlias)) {
-      atSynth(() => checkConnectionAlias(props.connectionAlias, 'connectionAlias'));
+    try {
+      const local = localDomainAddress(this, props.localDomain, 'localDomain');
+      const remote = domainAddress(props.remoteDomain, 'remoteDomain');
+      if (!Token.isUnresolved(props.connectionAlias)) {
+        atSynth(() => checkConnectionAlias(props.connectionAlias, 'connectionAlias'));
+      }
+      const provider = LifecycleProvider.of(this);
+      const key = OutboundConnectionKey;
+      const resource = lifecycleResource(this, {
+        constructName: 'OutboundConnection',
+        resourceType: OUTBOUND_CONNECTION_TYPE,
+        // Reads the stack status: a connection it adopted is left alone during a rollback.
+        readsStackStatus: true,
+        claims: [],
+        timeout: props.timeout,
+        domain: props.localDomain,
+        properties: {
+          [key.LOCAL_DOMAIN_NAME]: local.domainName,
+          [key.REMOTE_DOMAIN_NAME]: remote.domainName,
+          [key.REMOTE_OWNER_ID]: remote.ownerId,
+          [key.REMOTE_REGION]: remote.region,
+          [key.CONNECTION_ALIAS]: props.connectionAlias,
+          [key.CONNECTION_MODE]: props.connectionMode,
+          [key.SKIP_UNAVAILABLE]: props.skipUnavailable === undefined ? undefined : props.skipUnavailable ? 'ENABLED' : 'DISABLED',
+          [key.WAIT_FOR]: props.waitFor,
+        },
+      });
+      provider.allowOutboundConnectionCreation(resource, props.localDomain.domainArn);
+      provider.allowConnectionActions(resource, 'OutboundConnection', ['es:DescribeOutboundConnections', 'es:DeleteOutboundConnection']);
+      this.connectionId = resource.getAttString('ConnectionId');
+      this.connectionStatus = resource.getAttString('ConnectionStatus');
+    } catch (error) {
+      throw withConstructPath(this, error);
     }
-    const provider = LifecycleProvider.of(this);
-    const key = OutboundConnectionKey;
-    const resource = lifecycleResource(this, {
-      constructName: 'OutboundConnection',
-      resourceType: OUTBOUND_CONNECTION_TYPE,
-      // Reads the stack status: a connection it adopted is left alone during a rollback.
-      readsStackStatus: true,
-      claims: [],
-      timeout: props.timeout,
-      domain: props.localDomain,
-      properties: {
-        [key.LOCAL_DOMAIN_NAME]: local.domainName,
-        [key.REMOTE_DOMAIN_NAME]: remote.domainName,
-        [key.REMOTE_OWNER_ID]: remote.ownerId,
-        [key.REMOTE_REGION]: remote.region,
-        [key.CONNECTION_ALIAS]: props.connectionAlias,
-        [key.CONNECTION_MODE]: props.connectionMode,
-        [key.SKIP_UNAVAILABLE]: props.skipUnavailable === undefined ? undefined : props.skipUnavailable ? 'ENABLED' : 'DISABLED',
-        [key.WAIT_FOR]: props.waitFor,
-      },
-    });
-    provider.allowOutboundConnectionCreation(resource, props.localDomain.domainArn);
-    provider.allowConnectionActions(resource, 'OutboundConnection', ['es:DescribeOutboundConnections', 'es:DeleteOutboundConnection']);
-    this.connectionId = resource.getAttString('ConnectionId');
-    this.connectionStatus = resource.getAttString('ConnectionStatus');
   }
 }

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { atSynth, domainNameProperty } from './private/construct-props';
+import { atSynth, domainNameProperty, withConstructPath } from './private/construct-props';
 import { PACKAGE_ASSOCIATION_TYPE, PackageAssociationKey, checkAssociatedPackages } from './private/contracts/package-association';
 import { LifecycleProvider } from './private/lifecycle-provider';
 import { packageClaims } from './private/overlaps';
@@ -125,30 +125,34 @@ export interface PackageAssociationProps {
 export class PackageAssociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageAssociationProps) {
     super(scope, id);
-    const entries = associationEntries(props.packages);
-    const resource = lifecycleResource(this, {
-      constructName: 'PackageAssociation',
-      // A Package of this app has a token for an id: it is claimed by its construct path instead.
-      claims: packageClaims(
-        props.domain,
-        props.packages.map((entry) => (entry.managedPackage ? entry.managedPackage.node.path : entry.packageId)),
-      ),
-      resourceType: PACKAGE_ASSOCIATION_TYPE,
-      // A rollback leaves alone the packages that were ACTIVE before the association.
-      readsStackStatus: true,
-      timeout: props.timeout,
-      domain: props.domain,
-      properties: {
-        [PackageAssociationKey.DOMAIN_NAME]: domainNameProperty(props.domain),
-        [PackageAssociationKey.PACKAGES]: entries,
-      },
-    });
-    LifecycleProvider.of(this).allowPackageAssociation(resource, props.domain);
-    LifecycleProvider.of(this).allowStackEventsRead(resource, 'PackageAssociation');
-    for (const entry of props.packages) {
-      if (entry.managedPackage) {
-        resource.node.addDependency(entry.managedPackage);
+    try {
+      const entries = associationEntries(props.packages);
+      const resource = lifecycleResource(this, {
+        constructName: 'PackageAssociation',
+        // A Package of this app has a token for an id: it is claimed by its construct path instead.
+        claims: packageClaims(
+          props.domain,
+          props.packages.map((entry) => (entry.managedPackage ? entry.managedPackage.node.path : entry.packageId)),
+        ),
+        resourceType: PACKAGE_ASSOCIATION_TYPE,
+        // A rollback leaves alone the packages that were ACTIVE before the association.
+        readsStackStatus: true,
+        timeout: props.timeout,
+        domain: props.domain,
+        properties: {
+          [PackageAssociationKey.DOMAIN_NAME]: domainNameProperty(props.domain),
+          [PackageAssociationKey.PACKAGES]: entries,
+        },
+      });
+      LifecycleProvider.of(this).allowPackageAssociation(resource, props.domain);
+      LifecycleProvider.of(this).allowStackEventsRead(resource, 'PackageAssociation');
+      for (const entry of props.packages) {
+        if (entry.managedPackage) {
+          resource.node.addDependency(entry.managedPackage);
+        }
       }
+    } catch (error) {
+      throw withConstructPath(this, error);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { domainNameProperty, packageIdsProperty } from './private/construct-props';
+import { domainNameProperty, packageIdsProperty, withConstructPath } from './private/construct-props';
 import { PACKAGE_DISSOCIATION_TYPE } from './private/contracts/package-dissociation';
 import { PropertyKey } from './private/contracts/properties';
 import { LifecycleProvider } from './private/lifecycle-provider';
@@ -63,18 +63,22 @@ export interface PackageDissociationProps {
 export class PackageDissociation extends Construct {
   constructor(scope: Construct, id: string, props: PackageDissociationProps) {
     super(scope, id);
-    const resource = lifecycleResource(this, {
-      constructName: 'PackageDissociation',
-      resourceType: PACKAGE_DISSOCIATION_TYPE,
-      claims: packageClaims(props.domain, props.packageIds),
-      readsStackStatus: true,
-      timeout: props.timeout,
-      domain: props.domain,
-      properties: {
-        [PropertyKey.DOMAIN_NAME]: domainNameProperty(props.domain),
-        [PropertyKey.PACKAGE_IDS]: packageIdsProperty(props.packageIds),
-      },
-    });
-    LifecycleProvider.of(this).allowPackageActions(resource, props.domain);
+    try {
+      const resource = lifecycleResource(this, {
+        constructName: 'PackageDissociation',
+        resourceType: PACKAGE_DISSOCIATION_TYPE,
+        claims: packageClaims(props.domain, props.packageIds),
+        readsStackStatus: true,
+        timeout: props.timeout,
+        domain: props.domain,
+        properties: {
+          [PropertyKey.DOMAIN_NAME]: domainNameProperty(props.domain),
+          [PropertyKey.PACKAGE_IDS]: packageIdsProperty(props.packageIds),
+        },
+      });
+      LifecycleProvider.of(this).allowPackageActions(resource, props.domain);
+    } catch (error) {
+      throw withConstructPath(this, error);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { atSynth } from './private/construct-props';
+import { atSynth, withConstructPath } from './private/construct-props';
 import { MEMBER_KINDS, MemberKind, ROLE_MEMBERSHIP_TYPE, SecurityKey, checkMembers, checkRoleName } from './private/contracts/security';
 import { LifecycleProvider } from './private/lifecycle-provider';
 import { lifecycleResource } from './private/lifecycle-resource';
@@ -83,36 +83,42 @@ const listed = new WeakMap<Stack, Map<string, string>>();
 export class RoleMembership extends Construct {
   constructor(scope: Construct, id: string, props: RoleMembershipProps) {
     super(scope, id);
-    if (props.role instanceof SecurityRole && props.role.domain.domainArn !== props.domain.domainArn) {
-      throw new Error(
-        `role is the SecurityRole ${props.role.node.path}, of another domain than this membership's: a role exists on one domain only; name the role's domain as domain`,
+    try {
+      if (props.role instanceof SecurityRole && props.role.domain.domainArn !== props.domain.domainArn) {
+        throw new Error(
+          `role is the SecurityRole ${props.role.node.path}, of another domain than this membership's: a role exists on one domain only; name the role's domain as domain`,
+        );
+      }
+      const roleName = props.role instanceof SecurityRole ? props.role.roleName : props.role;
+      if (!Token.isUnresolved(roleName)) atSynth(() => checkRoleName(roleName, 'role'));
+      const lists: Record<MemberKind, string[] | undefined> = { backend_roles: props.backendRoles, users: props.users, hosts: props.hosts };
+      const known = MEMBER_KINDS.every(
+        (kind) => !Token.isUnresolved(lists[kind]) && !(lists[kind] ?? []).some((m) => Token.isUnresolved(m)),
       );
-    }
-    const roleName = props.role instanceof SecurityRole ? props.role.roleName : props.role;
-    if (!Token.isUnresolved(roleName)) atSynth(() => checkRoleName(roleName, 'role'));
-    const lists: Record<MemberKind, string[] | undefined> = { backend_roles: props.backendRoles, users: props.users, hosts: props.hosts };
-    const known = MEMBER_KINDS.every((kind) => !Token.isUnresolved(lists[kind]) && !(lists[kind] ?? []).some((m) => Token.isUnresolved(m)));
-    if (known) atSynth(() => checkMembers(lists));
-    this.warnOnRepeats(props.domain, roleName, lists);
-    const resource = lifecycleResource(this, {
-      constructName: 'RoleMembership',
-      resourceType: ROLE_MEMBERSHIP_TYPE,
-      claims: [],
-      // A rollback Update leaves what the failed update may have found in the mapping.
-      readsStackStatus: true,
-      timeout: props.timeout,
-      domain: props.domain,
-      properties: {
-        ...domainTargetProperties(props.domain),
-        [SecurityKey.ROLE_NAME]: roleName,
-        [SecurityKey.BACKEND_ROLES]: props.backendRoles?.length ? props.backendRoles : undefined,
-        [SecurityKey.USERS]: props.users?.length ? props.users : undefined,
-        [SecurityKey.HOSTS]: props.hosts?.length ? props.hosts : undefined,
-      },
-    });
-    LifecycleProvider.of(this).allowSecurityApi(resource, 'RoleMembership', props.domain.domainArn);
-    if (props.role instanceof SecurityRole) {
-      resource.node.addDependency(props.role);
+      if (known) atSynth(() => checkMembers(lists));
+      this.warnOnRepeats(props.domain, roleName, lists);
+      const resource = lifecycleResource(this, {
+        constructName: 'RoleMembership',
+        resourceType: ROLE_MEMBERSHIP_TYPE,
+        claims: [],
+        // A rollback Update leaves what the failed update may have found in the mapping.
+        readsStackStatus: true,
+        timeout: props.timeout,
+        domain: props.domain,
+        properties: {
+          ...domainTargetProperties(props.domain),
+          [SecurityKey.ROLE_NAME]: roleName,
+          [SecurityKey.BACKEND_ROLES]: props.backendRoles?.length ? props.backendRoles : undefined,
+          [SecurityKey.USERS]: props.users?.length ? props.users : undefined,
+          [SecurityKey.HOSTS]: props.hosts?.length ? props.hosts : undefined,
+        },
+      });
+      LifecycleProvider.of(this).allowSecurityApi(resource, 'RoleMembership', props.domain.domainArn);
+      if (props.role instanceof SecurityRole) {
+        resource.node.addDependency(props.role);
+      }
+    } catch (error) {
+      throw withConstructPath(this, error);
     }
   }
 

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { atSynth } from './private/construct-props';
+import { atSynth, withConstructPath } from './private/construct-props';
 import {
   SECURITY_ROLE_TYPE,
   SecurityKey,
@@ -147,40 +147,45 @@ export class SecurityRole extends Construct {
 
   constructor(scope: Construct, id: string, props: SecurityRoleProps) {
     super(scope, id);
-    this.roleName = props.roleName;
-    this.domain = props.domain;
-    const indexPermissions = (props.indexPermissions ?? []).map((entry) => ({
-      [SecurityKey.INDEX_PATTERNS]: entry.indexPatterns,
-      [SecurityKey.ALLOWED_ACTIONS]: entry.allowedActions,
-      [SecurityKey.DOCUMENT_LEVEL_SECURITY]: entry.documentLevelSecurity,
-      [SecurityKey.FIELD_LEVEL_SECURITY]: entry.fieldLevelSecurity,
-      [SecurityKey.MASKED_FIELDS]: entry.maskedFields,
-    }));
-    const tenantPermissions = (props.tenantPermissions ?? []).map((entry) => ({
-      [SecurityKey.TENANT_PATTERNS]: entry.tenantPatterns,
-      [SecurityKey.ALLOWED_ACTIONS]: entry.allowedActions,
-    }));
-    if (!Token.isUnresolved(props.roleName)) atSynth(() => checkRoleName(props.roleName, 'roleName'));
-    const known = (value: unknown) => !Token.isUnresolved(value) && !JSON.stringify(value ?? null).includes('${Token[');
-    if (known(props.clusterPermissions)) atSynth(() => checkClusterPermissions(props.clusterPermissions, 'clusterPermissions'));
-    if (known(indexPermissions)) atSynth(() => checkIndexPermissions(JSON.parse(JSON.stringify(indexPermissions)), 'indexPermissions'));
-    if (known(tenantPermissions)) atSynth(() => checkTenantPermissions(JSON.parse(JSON.stringify(tenantPermissions)), 'tenantPermissions'));
-    const resource = lifecycleResource(this, {
-      constructName: 'SecurityRole',
-      resourceType: SECURITY_ROLE_TYPE,
-      claims: [],
-      readsStackStatus: false,
-      timeout: props.timeout,
-      domain: props.domain,
-      properties: {
-        ...domainTargetProperties(props.domain),
-        [SecurityKey.ROLE_NAME]: props.roleName,
-        [SecurityKey.DESCRIPTION]: props.description,
-        [SecurityKey.CLUSTER_PERMISSIONS]: props.clusterPermissions?.length ? props.clusterPermissions : undefined,
-        [SecurityKey.INDEX_PERMISSIONS]: indexPermissions.length > 0 ? indexPermissions : undefined,
-        [SecurityKey.TENANT_PERMISSIONS]: tenantPermissions.length > 0 ? tenantPermissions : undefined,
-      },
-    });
-    LifecycleProvider.of(this).allowSecurityApi(resource, 'SecurityRole', props.domain.domainArn);
+    try {
+      this.roleName = props.roleName;
+      this.domain = props.domain;
+      const indexPermissions = (props.indexPermissions ?? []).map((entry) => ({
+        [SecurityKey.INDEX_PATTERNS]: entry.indexPatterns,
+        [SecurityKey.ALLOWED_ACTIONS]: entry.allowedActions,
+        [SecurityKey.DOCUMENT_LEVEL_SECURITY]: entry.documentLevelSecurity,
+        [SecurityKey.FIELD_LEVEL_SECURITY]: entry.fieldLevelSecurity,
+        [SecurityKey.MASKED_FIELDS]: entry.maskedFields,
+      }));
+      const tenantPermissions = (props.tenantPermissions ?? []).map((entry) => ({
+        [SecurityKey.TENANT_PATTERNS]: entry.tenantPatterns,
+        [SecurityKey.ALLOWED_ACTIONS]: entry.allowedActions,
+      }));
+      if (!Token.isUnresolved(props.roleName)) atSynth(() => checkRoleName(props.roleName, 'roleName'));
+      const known = (value: unknown) => !Token.isUnresolved(value) && !JSON.stringify(value ?? null).includes('${Token[');
+      if (known(props.clusterPermissions)) atSynth(() => checkClusterPermissions(props.clusterPermissions, 'clusterPermissions'));
+      if (known(indexPermissions)) atSynth(() => checkIndexPermissions(JSON.parse(JSON.stringify(indexPermissions)), 'indexPermissions'));
+      if (known(tenantPermissions))
+        atSynth(() => checkTenantPermissions(JSON.parse(JSON.stringify(tenantPermissions)), 'tenantPermissions'));
+      const resource = lifecycleResource(this, {
+        constructName: 'SecurityRole',
+        resourceType: SECURITY_ROLE_TYPE,
+        claims: [],
+        readsStackStatus: false,
+        timeout: props.timeout,
+        domain: props.domain,
+        properties: {
+          ...domainTargetProperties(props.domain),
+          [SecurityKey.ROLE_NAME]: props.roleName,
+          [SecurityKey.DESCRIPTION]: props.description,
+          [SecurityKey.CLUSTER_PERMISSIONS]: props.clusterPermissions?.length ? props.clusterPermissions : undefined,
+          [SecurityKey.INDEX_PERMISSIONS]: indexPermissions.length > 0 ? indexPermissions : undefined,
+          [SecurityKey.TENANT_PERMISSIONS]: tenantPermissions.length > 0 ? tenantPermissions : undefined,
+        },
+      });
+      LifecycleProvider.of(this).allowSecurityApi(resource, 'SecurityRole', props.domain.domainArn);
+    } catch (error) {
+      throw withConstructPath(this, error);
+    }
   }
 }

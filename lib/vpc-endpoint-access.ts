@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
-import { atSynth, domainNameProperty } from './private/construct-props';
+import { atSynth, domainNameProperty, withConstructPath } from './private/construct-props';
 import { checkAccountId, checkOneOf } from './private/contracts/connection-ends';
 import {
   MAX_PRINCIPALS_PER_DOMAIN,
@@ -77,46 +77,50 @@ export class VpcEndpointAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: VpcEndpointAccessProps) {
     super(scope, id);
-    if ((props.account === undefined) === (props.service === undefined)) {
-      throw new Error(`${this.node.path}: give exactly one of account and service`);
+    try {
+      if ((props.account === undefined) === (props.service === undefined)) {
+        throw new Error(`${this.node.path}: give exactly one of account and service`);
+      }
+      if (props.account !== undefined && !Token.isUnresolved(props.account)) {
+        atSynth(() => checkAccountId(props.account, 'account'));
+      }
+      if (props.service !== undefined && !Token.isUnresolved(props.service)) {
+        atSynth(() => checkOneOf(VPC_ENDPOINT_SERVICES, props.service, 'service'));
+      }
+      const domainName = domainNameProperty(props.domain);
+      const principal = props.account ?? props.service!;
+      const domainKey = Token.isUnresolved(domainName) ? props.domain.node.path : domainName;
+      countTowardsQuota(
+        this,
+        `vpc-endpoint-access:${domainKey}`,
+        MAX_PRINCIPALS_PER_DOMAIN,
+        `more authorized principals on domain ${domainKey} than the service allows`,
+      );
+      const resource = lifecycleResource(this, {
+        constructName: 'VpcEndpointAccess',
+        resourceType: VPC_ENDPOINT_ACCESS_TYPE,
+        // An adopted authorization is never revoked, and one this resource made is always its own: no rollback rule needs the status.
+        readsStackStatus: false,
+        claims: Token.isUnresolved(principal)
+          ? []
+          : [{ key: `vpc-endpoint-access:${domainKey}/${principal}`, subject: `the authorization of ${principal} on domain ${domainKey}` }],
+        timeout: props.timeout,
+        domain: props.domain,
+        properties: {
+          [VpcEndpointAccessKey.DOMAIN_NAME]: domainName,
+          [VpcEndpointAccessKey.ACCOUNT]: props.account,
+          [VpcEndpointAccessKey.SERVICE]: props.service,
+          [VpcEndpointAccessKey.ALLOW_REVOKE_WHILE_IN_USE]: props.allowRevokeWhileInUse ? 'true' : undefined,
+        },
+      });
+      LifecycleProvider.of(this).allowVpcEndpointActions(resource, 'VpcEndpointAccess', [
+        'es:AuthorizeVpcEndpointAccess',
+        'es:RevokeVpcEndpointAccess',
+        'es:ListVpcEndpointAccess',
+        'es:ListVpcEndpointsForDomain',
+      ]);
+    } catch (error) {
+      throw withConstructPath(this, error);
     }
-    if (props.account !== undefined && !Token.isUnresolved(props.account)) {
-      atSynth(() => checkAccountId(props.account, 'account'));
-    }
-    if (props.service !== undefined && !Token.isUnresolved(props.service)) {
-      atSynth(() => checkOneOf(VPC_ENDPOINT_SERVICES, props.service, 'service'));
-    }
-    const domainName = domainNameProperty(props.domain);
-    const principal = props.account ?? props.service!;
-    const domainKey = Token.isUnresolved(domainName) ? props.domain.node.path : domainName;
-    countTowardsQuota(
-      this,
-      `vpc-endpoint-access:${domainKey}`,
-      MAX_PRINCIPALS_PER_DOMAIN,
-      `more authorized principals on domain ${domainKey} than the service allows`,
-    );
-    const resource = lifecycleResource(this, {
-      constructName: 'VpcEndpointAccess',
-      resourceType: VPC_ENDPOINT_ACCESS_TYPE,
-      // An adopted authorization is never revoked, and one this resource made is always its own: no rollback rule needs the status.
-      readsStackStatus: false,
-      claims: Token.isUnresolved(principal)
-        ? []
-        : [{ key: `vpc-endpoint-access:${domainKey}/${principal}`, subject: `the authorization of ${principal} on domain ${domainKey}` }],
-      timeout: props.timeout,
-      domain: props.domain,
-      properties: {
-        [VpcEndpointAccessKey.DOMAIN_NAME]: domainName,
-        [VpcEndpointAccessKey.ACCOUNT]: props.account,
-        [VpcEndpointAccessKey.SERVICE]: props.service,
-        [VpcEndpointAccessKey.ALLOW_REVOKE_WHILE_IN_USE]: props.allowRevokeWhileInUse ? 'true' : undefined,
-      },
-    });
-    LifecycleProvider.of(this).allowVpcEndpointActions(resource, 'VpcEndpointAccess', [
-      'es:AuthorizeVpcEndpointAccess',
-      'es:RevokeVpcEndpointAccess',
-      'es:ListVpcEndpointAccess',
-      'es:ListVpcEndpointsForDomain',
-    ]);
   }
 }

@@ -16,6 +16,18 @@ import {
  * Values that are tokens are left to the handler.
  */
 
+/**
+ * The error a construct's constructor throws, naming the construct's path first (in an app of many
+ * stacks, which construct is at fault is the first thing to know); a message that already starts
+ * with the path is left as it is.
+ */
+export function withConstructPath(construct: Construct, error: unknown): unknown {
+  if (error instanceof Error && !error.message.startsWith(`${construct.node.path}:`)) {
+    error.message = `${construct.node.path}: ${error.message}`;
+  }
+  return error;
+}
+
 /** Runs a contract check at synth time: its InvalidPropertyError becomes a plain synth error. */
 export function atSynth(check: () => unknown): void {
   try {

@@ -233,7 +233,7 @@ describe('synth-time validation', () => {
     ['is empty', ''],
   ])('fails when connectionId %s', (_case, connectionId) => {
     expect(make({ connectionId })).toThrow(
-      /^connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got ".*"( \(\d+ characters\))?$/,
+      /^TestStack\/Reject: connectionId must be 10-256 characters of lower-case letters, digits and hyphens, starting with a letter; got ".*"( \(\d+ characters\))?$/,
     );
   });
 

@@ -4,8 +4,10 @@ import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as path from 'path';
 import {
   AssociatedPackage,
+  InboundConnectionAcceptance,
   InboundConnectionDeletion,
   InboundConnectionRejection,
+  OutboundConnection,
   Package,
   PackageAssociation,
   PackageDissociation,
@@ -206,5 +208,37 @@ describe('a stack without an account or region', () => {
     const stack = newStack();
     new InboundConnectionDeletion(stack, 'B', { connectionId: 'cc-active-0001' });
     expect(warnings(stack)).toEqual([]);
+  });
+});
+
+describe('a synth-time error names the construct first', () => {
+  const tooShort = { connectionId: 'cc-short' };
+  test.each([
+    ['InboundConnectionRejection', (stack: Stack) => new InboundConnectionRejection(stack, 'Bad', tooShort)],
+    ['InboundConnectionDeletion', (stack: Stack) => new InboundConnectionDeletion(stack, 'Bad', tooShort)],
+    [
+      'PackageDissociation',
+      (stack: Stack) => new PackageDissociation(stack, 'Bad', { domain: importedDomain(stack, 'products'), packageIds: [] }),
+    ],
+    [
+      'InboundConnectionAcceptance',
+      (stack: Stack) => new InboundConnectionAcceptance(stack, 'Bad', { domain: importedDomain(stack, 'logs') }),
+    ],
+    [
+      'OutboundConnection',
+      (stack: Stack) =>
+        new OutboundConnection(stack, 'Bad', {
+          localDomain: importedDomain(stack, 'logs'),
+          remoteDomain: importedDomain(stack, 'archive'),
+          connectionAlias: 'no spaces allowed',
+        }),
+    ],
+    [
+      'PackageAssociation',
+      (stack: Stack) => new PackageAssociation(stack, 'Bad', { domain: importedDomain(stack, 'products'), packages: [] }),
+    ],
+  ])('%s', (_name, make) => {
+    const stack = newStack();
+    expect(() => make(stack)).toThrow(/^TestStack\/Bad: /);
   });
 });
