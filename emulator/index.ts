@@ -19,6 +19,7 @@ import type {
   SeedConnection,
   SeedDomain,
   Timing,
+  Variants,
   World,
 } from './types';
 import { WorldState } from './world';
@@ -42,10 +43,30 @@ export type {
   SeedDomain,
   SeedPackage,
   Timing,
+  Variants,
   World,
 } from './types';
+import { VARIANT_CHOICES } from './types';
+export { VARIANT_CHOICES };
 export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 export { MUTATING_OPERATIONS, operationOf } from './server';
+
+/**
+ * Every combination of the values of these switches, as `[label, variants]` rows for
+ * `describe.each`: a test that depends on an undocumented answer runs under each.
+ */
+export function variantCases(...keys: Array<keyof Variants>): Array<[string, Variants]> {
+  let rows: Array<[string, Variants]> = [['', {}]];
+  for (const key of keys) {
+    rows = rows.flatMap(([label, variants]) =>
+      (VARIANT_CHOICES[key] as ReadonlyArray<unknown>).map((value): [string, Variants] => [
+        `${label}${label ? ', ' : ''}${key}=${String(value)}`,
+        { ...variants, [key]: value },
+      ]),
+    );
+  }
+  return rows;
+}
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',
@@ -85,6 +106,7 @@ export class OpenSearchEmulator {
     this.clock = options.clock ?? Date.now;
     this.world = new WorldState(this.clock);
     this.world.reset(options.world, options.timing);
+    if (options.variants) this.world.setVariants(options.variants);
     this.server = new EmulatorHttpServer({
       world: this.world,
       clock: () => this.clock(),
@@ -111,6 +133,24 @@ export class OpenSearchEmulator {
    */
   setTiming(timing: Timing): void {
     this.world.setTiming(timing);
+  }
+
+  /**
+   * Chooses how the service answers where AWS documents no answer (merged into the current
+   * choice; `reset` keeps it). See `Variants` and docs/aws-assumptions.md.
+   */
+  setVariants(variants: Variants): void {
+    this.world.setVariants(variants);
+  }
+
+  /** The variants in force, every switch filled in. */
+  variants(): Required<Variants> {
+    return { ...this.world.variants };
+  }
+
+  /** DissociatePackages of this package from this domain is refused as "in use" (an index uses the dictionary) until unmarked. */
+  markInUse(domainName: string, packageId: string, inUse = true): void {
+    this.world.markInUse(domainName, packageId, inUse);
   }
 
   injectFault(fault: Fault): void {
@@ -161,6 +201,11 @@ export class OpenSearchEmulator {
   /** Puts an object into the emulator's view of S3, where CreatePackage and UpdatePackage copy from. */
   putObject(bucket: string, key: string, body = ''): void {
     this.world.packageCatalog.s3.putObject(bucket, key, body);
+  }
+
+  /** Takes an object out of the emulator's view of S3 (as a lifecycle rule or asset garbage collection would). */
+  removeObject(bucket: string, key: string): void {
+    this.world.packageCatalog.s3.removeObject(bucket, key);
   }
 
   hasObject(bucket: string, key: string): boolean {

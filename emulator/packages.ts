@@ -12,7 +12,7 @@
  * DescribePackages leaves them out), nor can it associate them. AWS-owned packages (ids `G…`) are
  * seen by everyone. Package names are unique per account and region.
  */
-import type { Caller, PackageType } from './types';
+import type { Caller, PackageType, ResolvedVariants } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -41,12 +41,17 @@ export interface SeedManagedPackage {
   engineVersion?: string;
   /** @default 'AVAILABLE' */
   status?: ManagedPackageStatus;
-  /** @default ['v1'] when AVAILABLE */
-  versions?: string[];
+  /** Oldest first. @default ['v1'] when AVAILABLE */
+  versions?: Array<string | { version: string; commitMessage?: string }>;
   /** The owning account. @default the emulator's default account (111111111111) */
   ownerId?: string;
   /** The package's region. @default the emulator's default region (us-east-1) */
   region?: string;
+  /**
+   * A package every account sees, as DescribePackages shows partner packages (`PackageOwner` is
+   * this value). `G…` ids are AWS-owned (`PackageOwner: AWS`) without it.
+   */
+  packageOwner?: string;
 }
 
 export interface ManagedPackageView {
@@ -93,6 +98,8 @@ interface Import {
 interface ManagedPackage {
   id: string;
   owner: Caller;
+  /** Set for a package every account sees (a partner's); see SeedManagedPackage. */
+  publicOwner?: string;
   seq: number;
   name: string;
   type: PackageType;
@@ -133,6 +140,10 @@ export class ObjectStore {
     return this.objects.has(`${bucket}/${key}`);
   }
 
+  removeObject(bucket: string, key: string): void {
+    this.objects.delete(`${bucket}/${key}`);
+  }
+
   getObject(bucket: string, key: string): string | undefined {
     return this.objects.get(`${bucket}/${key}`);
   }
@@ -149,6 +160,10 @@ export interface CatalogHost {
    * caller, on that caller's domains only.
    */
   associationsOf(packageId: string, caller?: Caller): Json[];
+  /** Associations that left their domains but that ListDomainsForPackage still lists (variant `domainsForPackageLagReads`). */
+  lingeringAssociationsOf(packageId: string, caller: Caller): Json[];
+  /** The service's answers where AWS documents none. */
+  variants(): ResolvedVariants;
 }
 
 /** AWS-owned packages (`G…`), which every account sees and none may change. */
@@ -204,6 +219,7 @@ export class PackageCatalog {
     this.packages.set(seed.packageId, {
       id: seed.packageId,
       owner: { account: seed.ownerId ?? this.defaultOwner.account, region: seed.region ?? this.defaultOwner.region },
+      publicOwner: seed.packageOwner,
       seq: ++this.seq,
       name: seed.packageName,
       type: seed.packageType ?? 'TXT-DICTIONARY',
@@ -212,7 +228,12 @@ export class PackageCatalog {
       status,
       createdAt: now,
       lastUpdatedAt: now,
-      versions: versions.map((version) => ({ version, createdAt: now, source: { bucket: 'seed', key: seed.packageId } })),
+      versions: versions.map((entry, i) => ({
+        ...(typeof entry === 'string' ? { version: entry } : entry),
+        // One millisecond apart, oldest first, so that the creation times order them.
+        createdAt: now - versions.length + i + 1,
+        source: { bucket: 'seed', key: seed.packageId },
+      })),
     });
   }
 
@@ -332,7 +353,11 @@ export class PackageCatalog {
     const source = this.parseSource(input.PackageSource);
     const description = this.parseDescription(input.PackageDescription);
     this.settle();
-    if ([...this.packages.values()].some((p) => p.name === name && sameOwner(p.owner, caller))) {
+    // Whether a name an AWS-owned or partner package has is free is not documented: a variant.
+    const clashes = (p: ManagedPackage) =>
+      isForeign(p) ? this.host.variants().foreignPackageName === 'already-exists' : sameOwner(p.owner, caller);
+    // A DELETED package still holds its name (inferred: when the name is free again is not documented).
+    if ([...this.packages.values()].some((p) => p.name === name && clashes(p))) {
       throw this.makeError('ResourceAlreadyExistsException', 409, `Package with name ${name} already exists`);
     }
     const now = this.clock();
@@ -370,6 +395,7 @@ export class PackageCatalog {
     p.lastUpdatedAt = now;
     const current = latest(p)?.source;
     if (
+      this.host.variants().sameSourceUpdate === 'description-only' &&
       p.status === 'AVAILABLE' &&
       current &&
       current.bucket === source.bucket &&
@@ -432,8 +458,8 @@ export class PackageCatalog {
     const p = this.find(packageId, caller);
     const limit = query.maxResults === undefined ? MAX_RESULTS : Number(query.maxResults);
     const offset = this.decodeToken(query.nextToken);
-    // Newest first, as the console shows it.
-    const all = [...p.versions].reverse();
+    // The order is not documented: a variant.
+    const all = this.host.variants().versionHistoryOrder === 'newest-first' ? [...p.versions].reverse() : [...p.versions];
     const page = all.slice(offset, offset + limit);
     return {
       PackageID: p.id,
@@ -448,7 +474,9 @@ export class PackageCatalog {
 
   listDomainsForPackage(packageId: string, caller: Caller): Json {
     this.find(packageId, caller);
-    return { DomainPackageDetailsList: this.host.associationsOf(packageId, caller) };
+    return {
+      DomainPackageDetailsList: [...this.host.associationsOf(packageId, caller), ...this.host.lingeringAssociationsOf(packageId, caller)],
+    };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -467,7 +495,10 @@ export class PackageCatalog {
   }
 
   private notFound(packageId: string): CatalogError {
-    return this.makeError('ResourceNotFoundException', 409, `Package not found: ${packageId}`);
+    // Both answers are seen in the wild (Terraform's provider handles both): a variant.
+    return this.host.variants().packageNotFound === 'ValidationException'
+      ? this.makeError('ValidationException', 400, `Package not found: ${packageId}`)
+      : this.makeError('ResourceNotFoundException', 409, `Package not found: ${packageId}`);
   }
 
   private parseSource(raw: unknown): Source {
@@ -530,7 +561,7 @@ export class PackageCatalog {
       ...(latest(p) ? { AvailablePackageVersion: latest(p)!.version } : {}),
       ...(p.engineVersion !== undefined ? { EngineVersion: p.engineVersion } : {}),
       ...(p.errorType !== undefined ? { ErrorDetails: { ErrorType: p.errorType, ErrorMessage: p.errorMessage } } : {}),
-      PackageOwner: isAwsOwned(p.id) ? 'AWS' : 'self',
+      PackageOwner: p.publicOwner ?? (isAwsOwned(p.id) ? 'AWS' : 'self'),
     };
   }
 }
@@ -539,8 +570,13 @@ function sameOwner(a: Caller, b: Caller): boolean {
   return a.account === b.account && a.region === b.region;
 }
 
+/** An AWS-owned or partner package, which every account sees. */
+function isForeign(p: ManagedPackage): boolean {
+  return isAwsOwned(p.id) || p.publicOwner !== undefined;
+}
+
 function visibleTo(p: ManagedPackage, caller: Caller): boolean {
-  return isAwsOwned(p.id) || sameOwner(p.owner, caller);
+  return isForeign(p) || sameOwner(p.owner, caller);
 }
 
 function latest(p: ManagedPackage): Version | undefined {
