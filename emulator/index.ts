@@ -68,6 +68,21 @@ export function variantCases(...keys: Array<keyof Variants>): Array<[string, Var
   return rows;
 }
 
+/**
+ * A few profiles that together play every value of every switch: profile i takes the i-th choice
+ * of each switch (its last when it has fewer). For end-to-end tests, where every combination
+ * would cost too much; the handler tests run the combinations that matter (`variantCases`).
+ */
+export function variantProfiles(): Array<[string, Variants]> {
+  const longest = Math.max(...Object.values(VARIANT_CHOICES).map((choices) => choices.length));
+  return Array.from({ length: longest }, (_, i) => {
+    const variants = Object.fromEntries(
+      Object.entries(VARIANT_CHOICES).map(([key, choices]) => [key, choices[Math.min(i, choices.length - 1)]]),
+    ) as Variants;
+    return [i === 0 ? 'the first choice of every switch' : `choice ${i + 1} of every switch (or its last)`, variants];
+  });
+}
+
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',
   'internal',

@@ -13,7 +13,7 @@ import { App } from 'aws-cdk-lib';
 import { OpenSearchLifecycleExampleStack, OpenSearchLifecycleSourceStack } from '../../bin/example-stack';
 import { diffWorld } from '../../tools/local-deploy';
 import { EXAMPLE_TIMING, EXAMPLE_WORLD } from '../../tools/local-deploy/example-world';
-import type { World } from '../../emulator';
+import { variantProfiles, type World } from '../../emulator';
 import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';
@@ -53,7 +53,8 @@ function synthExample(next: boolean): {
   };
 }
 
-describe('example app, deployed, updated and destroyed locally', () => {
+// Under each variant profile: every value of every emulator switch is played by one of them.
+describe.each(variantProfiles())('example app, deployed, updated and destroyed locally, %s', (_label, variants) => {
   let runner: Runner;
   let seed: World;
   const initial = synthExample(false);
@@ -61,7 +62,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
   const ids = initial.ids;
 
   beforeAll(async () => {
-    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, TIME_COMPRESSION);
+    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, TIME_COMPRESSION, undefined, { variants });
     seed = runner.run.emulator.snapshot();
   });
   afterAll(async () => {

@@ -19,7 +19,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { OpenSearchEmulator, type Timing, type World } from '../../emulator';
+import { OpenSearchEmulator, type Timing, type Variants, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
 import { readStack } from './assembly';
 import {
@@ -57,6 +57,11 @@ export interface LocalDeploymentOptions {
    * @deprecated
    */
   readonly timeCompression?: number;
+  /**
+   * How the emulator answers where AWS documents no answer (emulator `Variants`). Default: the
+   * first choice of each switch.
+   */
+  readonly variants?: Variants;
   /** Where event lines go. Default: process.stdout. */
   readonly log?: (line: string) => void;
   /** Real ms between progress lines when not printing to a TTY. Default 5000; 0 = none. */
@@ -119,7 +124,12 @@ export class LocalDeployment {
    */
   static async start(options: LocalDeploymentOptions = {}): Promise<LocalDeployment> {
     const clock = new VirtualClock();
-    const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
+    const emulator = await OpenSearchEmulator.start({
+      world: options.world,
+      timing: options.timing,
+      variants: options.variants,
+      clock: () => clock.now(),
+    });
     let endpoint: ResponseEndpoint | undefined;
     let run: LocalDeployment | undefined;
     try {
