@@ -389,7 +389,8 @@ export class PackageCatalog {
       throw this.validation('CommitMessage must be at most 160 characters');
     }
     if (IN_FLIGHT.has(p.status)) {
-      throw this.makeError('ConflictException', 409, `Package ${p.id} is ${p.status}; wait until it settles`);
+      // ConflictException is not among UpdatePackage's modeled errors; ValidationException is.
+      throw this.validation(`An update is in progress for package ${p.id} (${p.status}); wait until it settles`);
     }
     const now = this.clock();
     p.lastUpdatedAt = now;

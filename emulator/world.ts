@@ -750,7 +750,8 @@ export class WorldState {
     this.settle();
     const localDomain = this.domains.get(local.domainName);
     if (!localDomain || !isEnd({ ownerId: localDomain.ownerId, region: localDomain.region }, caller)) {
-      throw notFound(`Domain not found: ${local.domainName}`);
+      // ResourceNotFoundException is not among CreateOutboundConnection's modeled errors.
+      throw validation(`Domain not found: ${local.domainName}`);
     }
     // Inferred, not documented: the same alias between the same two domains is "already exists".
     for (const c of this.connections.values()) {

@@ -111,11 +111,13 @@ describe('package catalog', () => {
     expect(PackageDetails).toMatchObject({ PackageStatus: 'AVAILABLE', AvailablePackageVersion: 'v1', PackageDescription: 'new' });
   });
 
-  test('UpdatePackage while COPYING: ConflictException', async () => {
+  test('UpdatePackage while COPYING: ValidationException "in progress" (ConflictException is not among its modeled errors)', async () => {
     emulator.setPackageTiming({ copyMs: Infinity });
     const id = await create();
     await expect(client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt') }))).rejects.toMatchObject({
-      name: 'ConflictException',
+      name: 'ValidationException',
+      message: expect.stringContaining('in progress'),
+      $metadata: { httpStatusCode: 400 },
     });
   });
 

@@ -11,6 +11,7 @@ import * as http from 'http';
 import { randomUUID } from 'crypto';
 import { create } from 'xmlbuilder';
 import { closableServer, listenOnLoopback } from './local-server';
+import { recordExchange } from '../../emulator/exchange-log';
 
 const XML_NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
@@ -89,7 +90,24 @@ export class CloudFormationService {
     this.server = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => this.answer(Buffer.concat(chunks).toString('utf8'), response));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        this.answer(body, (status, xml, fault, errorType) => {
+          recordExchange({
+            service: 'cloudformation',
+            method: request.method ?? 'POST',
+            path: new URL(request.url ?? '/', 'http://stand-in.invalid').pathname,
+            query: {},
+            userAgent: String(request.headers['user-agent'] ?? ''),
+            requestBody: body,
+            status,
+            ...(errorType !== undefined ? { errorType } : {}),
+            responseBody: xml,
+            ...(fault ? { fault: 'injected' } : {}),
+          });
+          send(response, status, xml);
+        });
+      });
     });
     this.close = closableServer(this.server);
   }
@@ -98,14 +116,16 @@ export class CloudFormationService {
     return this.close();
   }
 
-  private answer(body: string, response: http.ServerResponse): void {
+  /** Answers through `reply`: the status, the document, whether a test injected it, and the error code. */
+  private answer(body: string, reply: (status: number, xml: string, injected: boolean, errorType?: string) => void): void {
     const parameters = new URLSearchParams(body);
     const action = parameters.get('Action') ?? '';
     const stackName = parameters.get('StackName') ?? undefined;
-    const fault = this.options.onRequest?.(action, stackName) ?? this.fault(action, stackName);
+    const injected = this.options.onRequest?.(action, stackName);
+    const fault = injected ?? this.fault(action, stackName);
     if (fault) {
       this.calls.push({ action, stackName, answer: fault.code });
-      send(response, fault.httpStatus, errorDocument(fault));
+      reply(fault.httpStatus, errorDocument(fault), injected !== undefined, fault.code);
       return;
     }
     if (action === 'DescribeStackEvents') {
@@ -116,12 +136,12 @@ export class CloudFormationService {
       const page = events.slice(from, from + STACK_EVENTS_PAGE_SIZE);
       const next = from + STACK_EVENTS_PAGE_SIZE < events.length ? String(from + STACK_EVENTS_PAGE_SIZE) : undefined;
       this.calls.push({ action, stackName, answer: `${page.length} events` });
-      send(response, 200, describeStackEventsDocument(page, next));
+      reply(200, describeStackEventsDocument(page, next), false);
       return;
     }
     const stack = this.options.describe(stackName!)!;
     this.calls.push({ action, stackName, answer: stack.stackStatus });
-    send(response, 200, describeStacksDocument(stack));
+    reply(200, describeStacksDocument(stack), false);
   }
 
   /** CloudFormation's own answers to what it cannot serve. */
