@@ -23,7 +23,8 @@ import type {
   World,
 } from './types';
 import { WorldState } from './world';
-import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
+import { S3Server, type S3Request } from './s3-server';
+import type { ManagedPackageView, ObjectEncryption, PackageTiming, SeedManagedPackage } from './packages';
 
 export type {
   Caller,
@@ -50,6 +51,8 @@ import { VARIANT_CHOICES } from './types';
 export { VARIANT_CHOICES };
 export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 export { MUTATING_OPERATIONS, operationOf } from './server';
+export type { S3Request } from './s3-server';
+export type { ObjectEncryption } from './packages';
 
 /**
  * Every combination of the values of these switches, as `[label, variants]` rows for
@@ -99,7 +102,26 @@ export class OpenSearchEmulator {
     const emulator = new OpenSearchEmulator(options);
     const port = await emulator.server.listen(options.port ?? 0);
     emulator.url = `http://127.0.0.1:${port}`;
+    try {
+      emulator.s3Url = `http://127.0.0.1:${await emulator.s3.listen()}`;
+    } catch (error) {
+      await emulator.server.close();
+      throw error;
+    }
     return emulator;
+  }
+
+  /**
+   * `http://127.0.0.1:<port>` of the emulator's S3 (CopyObject and DeleteObject, path-style), for
+   * the handler's `AWS_ENDPOINT_URL_S3`.
+   */
+  get s3Endpoint(): string {
+    return this.s3Url;
+  }
+
+  /** Every S3 request, in arrival order (not cleared by `reset`: call `clearRequests`). */
+  get s3Requests(): readonly S3Request[] {
+    return this.s3.requests;
   }
 
   /** `http://127.0.0.1:<port>`, for the SDK client's `endpoint`. */
@@ -111,6 +133,8 @@ export class OpenSearchEmulator {
   readonly requests: RecordedRequest[] = [];
 
   private url = '';
+  private s3Url = '';
+  private readonly s3: S3Server;
   private readonly clock: () => number;
   private readonly world: WorldState;
   private readonly server: EmulatorHttpServer;
@@ -129,6 +153,10 @@ export class OpenSearchEmulator {
       record: (request) => this.requests.push(request),
       markHandled: (request) => this.handled.add(request),
     });
+    this.s3 = new S3Server(
+      () => this.world.packageCatalog.s3,
+      () => this.clock(),
+    );
   }
 
   /**
@@ -213,9 +241,18 @@ export class OpenSearchEmulator {
 
   // ---------------------------------------------------------------- packages and S3 (packages.ts)
 
-  /** Puts an object into the emulator's view of S3, where CreatePackage and UpdatePackage copy from. */
-  putObject(bucket: string, key: string, body = ''): void {
-    this.world.packageCatalog.s3.putObject(bucket, key, body);
+  /**
+   * Puts an object into the emulator's view of S3, where CreatePackage and UpdatePackage copy from.
+   * One encrypted with SSE-KMS (`'aws:kms'`, as in the CDK's default staging bucket) ends the
+   * package's import in COPY_FAILED, as the developer guide says the service cannot read it.
+   */
+  putObject(bucket: string, key: string, body = '', encryption: ObjectEncryption = 'AES256'): void {
+    this.world.packageCatalog.s3.putObject(bucket, key, body, encryption);
+  }
+
+  /** How an object of the emulator's S3 is encrypted; undefined when there is none. */
+  objectEncryption(bucket: string, key: string): ObjectEncryption | undefined {
+    return this.world.packageCatalog.s3.encryptionOf(bucket, key);
   }
 
   /** Takes an object out of the emulator's view of S3 (as a lifecycle rule or asset garbage collection would). */
@@ -272,6 +309,7 @@ export class OpenSearchEmulator {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.s3.requests.length = 0;
     this.handled = new WeakSet();
   }
 
@@ -282,7 +320,7 @@ export class OpenSearchEmulator {
 
   /** Closes the server and destroys every socket, keep-alive ones included; pending slow answers are dropped. */
   stop(): Promise<void> {
-    return this.server.close();
+    return Promise.all([this.server.close(), this.s3.close()]).then(() => undefined);
   }
 
   private takeFault(operation: OperationName): Fault | undefined {

@@ -128,20 +128,34 @@ const FILTER_NAMES: Record<string, (p: ManagedPackage) => string | undefined> = 
 const MAX_RESULTS = 100;
 const IN_FLIGHT: ReadonlySet<ManagedPackageStatus> = new Set(['COPYING', 'VALIDATING', 'DELETING']);
 
-/** The emulator's view of S3: which objects exist, by bucket and key. */
+/** How an object is encrypted at rest: SSE-S3 or SSE-KMS (`x-amz-server-side-encryption`). */
+export type ObjectEncryption = 'AES256' | 'aws:kms';
+
+/** The emulator's view of S3: which objects exist, by bucket and key, and how each is encrypted. */
 export class ObjectStore {
   private readonly objects = new Map<string, string>();
+  private readonly encryption = new Map<string, ObjectEncryption>();
 
-  putObject(bucket: string, key: string, body = ''): void {
+  putObject(bucket: string, key: string, body = '', encryption: ObjectEncryption = 'AES256'): void {
     this.objects.set(`${bucket}/${key}`, body);
+    this.encryption.set(`${bucket}/${key}`, encryption);
   }
 
   hasObject(bucket: string, key: string): boolean {
     return this.objects.has(`${bucket}/${key}`);
   }
 
-  removeObject(bucket: string, key: string): void {
+  encryptionOf(bucket: string, key: string): ObjectEncryption | undefined {
+    return this.encryption.get(`${bucket}/${key}`);
+  }
+
+  deleteObject(bucket: string, key: string): void {
     this.objects.delete(`${bucket}/${key}`);
+    this.encryption.delete(`${bucket}/${key}`);
+  }
+
+  removeObject(bucket: string, key: string): void {
+    this.deleteObject(bucket, key);
   }
 
   getObject(bucket: string, key: string): string | undefined {
@@ -150,6 +164,7 @@ export class ObjectStore {
 
   clear(): void {
     this.objects.clear();
+    this.encryption.clear();
   }
 }
 
@@ -291,6 +306,14 @@ export class PackageCatalog {
     const copiedAt = job.startedAt + this.timing.copyMs;
     if (p.status === 'COPYING' && copiedAt <= now) {
       p.lastUpdatedAt = copiedAt;
+      // The developer guide: the service cannot read a package file protected with an AWS KMS key.
+      if (this.s3.encryptionOf(job.source.bucket, job.source.key) === 'aws:kms') {
+        p.importing = undefined;
+        p.status = 'COPY_FAILED';
+        p.errorType = 'ClientException';
+        p.errorMessage = `Unable to copy the package source from S3: s3://${job.source.bucket}/${job.source.key} is encrypted with an AWS KMS key`;
+        return;
+      }
       if (!this.s3.hasObject(job.source.bucket, job.source.key)) {
         p.importing = undefined;
         p.status = 'COPY_FAILED';

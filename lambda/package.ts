@@ -8,12 +8,14 @@ import {
   packagePhysicalId,
   parsePackageProperties,
   sourceCommitMessage,
+  sourceCopyKey,
 } from '../lib/private/contracts/package';
 import { Progress, ResourceFailure, ResourceKind, StepContext } from './lifecycle';
 import { log } from './log';
 import { previousProperties } from './previous-properties';
 import { errorMessage, errorName, isTransient } from './opensearch';
 import { createPackage, deletePackage, findPackagesByName, listDomainsForPackage, updatePackage, versionEntry } from './package-api';
+import { copyObject, deleteObject } from './s3';
 
 interface PackageTarget {
   readonly props: PackageProperties;
@@ -49,6 +51,44 @@ const IMPORTING = new Set(['COPYING', 'VALIDATING']);
 const IMPORT_FAILED = new Set(['COPY_FAILED', 'VALIDATION_FAILED']);
 
 const sourceOf = (props: PackageProperties) => ({ bucket: props.s3BucketName, key: props.s3Key });
+
+/** Where the service reads the file from: the provider's copy when there is one (see `readableSource`). */
+const importedFrom = (props: PackageProperties) =>
+  props.sourceCopyBucket !== undefined
+    ? { bucket: props.sourceCopyBucket, key: sourceCopyKey(props.packageName, props.s3Key) }
+    : sourceOf(props);
+
+/**
+ * The source, readable by the service: a file it cannot read where it is (a CDK file asset in the
+ * SSE-KMS staging bucket: "OpenSearch Service can't access files on S3 that you protect using an
+ * AWS KMS key", developer guide, Custom packages) is first copied into the provider's SSE-S3
+ * bucket. Copied again before every import, so that a rollback to an earlier file finds it.
+ */
+async function readableSource(props: PackageProperties): Promise<{ bucket: string; key: string }> {
+  const target = importedFrom(props);
+  if (props.sourceCopyBucket === undefined) return target;
+  try {
+    await copyObject(sourceOf(props), target);
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    throw new ResourceFailure(
+      `Copying the package file ${describeSource(props)} to the provider's bucket failed: ${errorName(error)}: ${errorMessage(error).replace(/\.$/, '')}. ` +
+        "Check that the asset was published (cdk deploy uploads it), and that the CDK staging bucket's KMS key lets the provider's role decrypt " +
+        '(the AWS managed key does; a customer managed bootstrap key needs kms:Decrypt granted to it).',
+    );
+  }
+  return target;
+}
+
+/** Removes the provider's copy once the service has imported it (or failed to); a failure only costs a log line. */
+async function removeCopy(task: PackageTask): Promise<void> {
+  if (task.props.sourceCopyBucket === undefined || task.kind === 'read' || task.kind === 'delete') return;
+  try {
+    await deleteObject(importedFrom(task.props));
+  } catch (error) {
+    log(`the copy of the package file stays (a lifecycle rule expires it): ${errorName(error)}: ${errorMessage(error)}`);
+  }
+}
 const describeSource = (props: PackageProperties) => `s3://${props.s3BucketName}/${props.s3Key}`;
 
 /**
@@ -112,6 +152,19 @@ export const packageKind: ResourceKind<PackageTask> = {
   },
 
   async advance(task, context) {
+    try {
+      const progress = await advancePackage(task, context);
+      if (progress.done) await removeCopy(task);
+      return progress;
+    } catch (error) {
+      if (error instanceof ResourceFailure) await removeCopy(task);
+      throw error;
+    }
+  },
+};
+
+async function advancePackage(task: PackageTask, context: StepContext): Promise<Progress> {
+  {
     // Names repeat in DescribePackages (AWS-owned and partner packages): ours is the one with the mark.
     const named = await findPackagesByName(task.props.packageName);
     const own = named.find((details) => (details.PackageDescription ?? '').endsWith(task.mark));
@@ -137,8 +190,8 @@ export const packageKind: ResourceKind<PackageTask> = {
       case 'read':
         return available(own, task);
     }
-  },
-};
+  }
+}
 
 /** "package F1 (owner AWS), package pkg-2 (owner self)", for messages. */
 function describeOthers(others: PackageDetails[]): string {
@@ -200,7 +253,7 @@ async function submitCreate(task: PackageTask, context: StepContext): Promise<Pr
       const created = await createPackage({
         packageName: task.props.packageName,
         packageType: task.props.packageType,
-        source: sourceOf(task.props),
+        source: await readableSource(task.props),
         description: markedDescription(task.props.description, task.mark),
         engineVersion: task.props.engineVersion,
       });
@@ -325,7 +378,7 @@ async function submitUpdate(
     return { done: false, waitingFor, lastSeen: `${seen}; UpdatePackage not yet accepted` };
   }
   const description = markedDescription(task.props.description, task.mark);
-  const updated = await updatePackage(found.PackageID!, sourceOf(task.props), description, task.commitMessage);
+  const updated = await updatePackage(found.PackageID!, await readableSource(task.props), description, task.commitMessage);
   return {
     done: false,
     waitingFor,

@@ -10,8 +10,10 @@ process.env.CDK_VALIDATION = process.env.CDK_VALIDATION ?? 'false';
 process.env.NODE_NO_WARNINGS = '1';
 delete process.env.AWS_PROFILE;
 
-// Every HTTP exchange the emulator and the CloudFormation stand-in answer is recorded here, for
-// the check against AWS's API models that .ci/run makes after the tests (npm run check:api-model).
-// Not in TMPDIR, which each test file gets of its own and loses when it ends; test/global-setup.js
-// empties it when a jest run starts.
-process.env.OPENSEARCH_LIFECYCLE_EXCHANGES_DIR = path.join(__dirname, '..', 'node_modules', '.cache', 'api-exchanges');
+// Every HTTP exchange the emulator and the CloudFormation stand-in answer is recorded in the
+// folder test/global-setup.js made for this jest run, for the check against AWS's API models that
+// .ci/run makes after the tests (npm run check:api-model). Not in TMPDIR, which each test file
+// gets of its own and loses when it ends. A test file run without that setup records nothing.
+if (!process.env.OPENSEARCH_LIFECYCLE_EXCHANGES_DIR?.includes(path.join('node_modules', '.cache', 'api-exchanges'))) {
+  delete process.env.OPENSEARCH_LIFECYCLE_EXCHANGES_DIR;
+}

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
@@ -132,6 +132,7 @@ export class LifecycleProvider extends Construct {
   private packageManagementStatement?: iam.PolicyStatement;
   private associateStatement?: iam.PolicyStatement;
   private sourceReadStatement?: iam.PolicyStatement;
+  private sourceCopyBucket?: s3.IBucket;
   private readonly associateDomainArns = new Set<string>();
   private readonly sourceObjectArns = new Set<string>();
   /** The grant on this stack's own id (DescribeStacks, and DescribeStackEvents when needed). */
@@ -349,6 +350,57 @@ export class LifecycleProvider extends Construct {
       this.role.addToPrincipalPolicy(this.sourceReadStatement);
     }
     this.sourceReadStatement.addResources(objectArn);
+  }
+
+  /**
+   * The stack's bucket for the copies of package files the service cannot read where they are (CDK
+   * file assets: the default bootstrap encrypts the staging bucket with SSE-KMS, and "OpenSearch
+   * Service can't access files on S3 that you protect using an AWS KMS key", developer guide,
+   * Custom packages). Made at the first call only, so a stack without `PackageSource.fromAsset`
+   * has none. SSE-S3, private, TLS only; the handler removes each copy once the service has
+   * imported it, and a lifecycle rule expires any it could not, so that the bucket is empty when
+   * the stack is deleted.
+   *
+   * The role may put, read (the service imports with the caller's permissions) and delete objects
+   * of this bucket only. A self-contained grant: its own statement.
+   */
+  public packageSourceCopyBucket(): s3.IBucket {
+    if (this.sourceCopyBucket) {
+      return this.sourceCopyBucket;
+    }
+    const bucket = new s3.Bucket(this, 'PackageSourceCopies', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeNagFindings(bucket, [
+      {
+        rule: 'AwsSolutions-S1',
+        reason:
+          'Holds only short-lived copies of package files the stack already deploys as assets (each removed once imported); access logs would add a second bucket for no record worth keeping.',
+      },
+    ]);
+    const region = Stack.of(this).region;
+    const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        resources: [`arn:${partition}:s3:::${bucket.bucketName}/*`],
+      }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    acknowledgeNagFindings(this, [
+      {
+        rule: 'AwsSolutions-IAM5',
+        appliesTo: `Resource::arn:${Token.isUnresolved(partition) ? '<AWS::Partition>' : partition}:s3:::<${bucketId}>/*`,
+        reason:
+          'The objects of the bucket the stack has for copies of package files only; their keys (package name and asset hash) are known only to the handler.',
+      },
+    ]);
+    this.sourceCopyBucket = bucket;
+    return bucket;
   }
 
   /**

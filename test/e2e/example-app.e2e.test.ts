@@ -98,12 +98,26 @@ describe.each(variantProfiles())('example app, deployed, updated and destroyed l
         'CreatePackage product-synonyms',
         'RejectInboundConnection cc-pending-0001',
       ]);
-      // The package's source is the dictionary file of the repository, published from cdk.out.
+      // The package's source is the dictionary file of the repository, published from cdk.out into
+      // the staging bucket (SSE-KMS, which the service cannot read), and copied by the handler into
+      // the stack's SSE-S3 bucket, from which the service imported it; the copy is removed after.
       const created = run.emulator.requests.find((request) => request.operation === 'CreatePackage')!.body as {
         PackageSource: { S3BucketName: string; S3Key: string };
       };
-      expect(created.PackageSource.S3BucketName).toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
-      expect(run.emulator.hasObject(created.PackageSource.S3BucketName, created.PackageSource.S3Key)).toBe(true);
+      const [copy, removal] = run.emulator.s3Requests;
+      expect(copy).toMatchObject({
+        operation: 'CopyObject',
+        bucket: created.PackageSource.S3BucketName,
+        key: created.PackageSource.S3Key,
+        encryption: 'AES256',
+        status: 200,
+      });
+      expect(copy.copySource).toMatch(/^cdk-hnb659fds-assets-111111111111-us-east-1\/[0-9a-f]{64}\.txt$/);
+      expect(run.emulator.objectEncryption('cdk-hnb659fds-assets-111111111111-us-east-1', copy.copySource!.split('/')[1])).toBe('aws:kms');
+      expect(created.PackageSource.S3BucketName).not.toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
+      expect(created.PackageSource.S3Key).toBe(`product-synonyms/${copy.copySource!.split('/')[1]}`);
+      expect(removal).toMatchObject({ operation: 'DeleteObject', bucket: copy.bucket, key: copy.key });
+      expect(run.emulator.hasObject(copy.bucket, copy.key)).toBe(false);
       expect(run.emulator.managedPackage(SYNONYMS_ID)).toMatchObject({ status: 'AVAILABLE', availableVersion: 'v1' });
       expect(run.resources[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
     },

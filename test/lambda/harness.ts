@@ -92,6 +92,7 @@ export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () =
     });
     stack.calls = cloudformation.calls;
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
+    process.env.AWS_ENDPOINT_URL_S3 = emulator.s3Endpoint;
     process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudformation.endpoint;
   });
   beforeEach(() => {

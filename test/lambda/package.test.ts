@@ -97,6 +97,39 @@ describe('Package handler', () => {
       expect(catalog()).toEqual([]);
     });
 
+    test("a file in an SSE-KMS bucket (a CDK asset): copied into the provider's SSE-S3 bucket, imported from there, the copy removed", async () => {
+      emulator().putObject('cdk-staging', 'abc123.txt', 'laptop, notebook', 'aws:kms');
+      const outcome = await run(
+        event(PACKAGE, 'Create', props({ S3BucketName: 'cdk-staging', S3Key: 'abc123.txt', SourceCopyBucket: 'package-copies' })),
+      );
+      expect(outcome.data.PackageStatus).toBe('AVAILABLE');
+      const create = emulator().requests.find((r) => r.operation === 'CreatePackage')!;
+      expect(create.body).toMatchObject({ PackageSource: { S3BucketName: 'package-copies', S3Key: 'synonyms/abc123.txt' } });
+      expect(emulator().s3Requests.map((r) => `${r.operation} ${r.bucket}/${r.key} ${r.status}`)).toEqual([
+        'CopyObject package-copies/synonyms/abc123.txt 200',
+        'DeleteObject package-copies/synonyms/abc123.txt 204',
+      ]);
+      expect(emulator().s3Requests[0]).toMatchObject({ copySource: 'cdk-staging/abc123.txt', encryption: 'AES256' });
+      expect(emulator().hasObject('package-copies', 'synonyms/abc123.txt')).toBe(false);
+      expect(emulator().hasObject('cdk-staging', 'abc123.txt')).toBe(true);
+    });
+
+    test('the same file without the copy: the service cannot read it (COPY_FAILED), which is why fromAsset copies', async () => {
+      emulator().putObject('cdk-staging', 'abc123.txt', 'laptop, notebook', 'aws:kms');
+      await expect(run(event(PACKAGE, 'Create', props({ S3BucketName: 'cdk-staging', S3Key: 'abc123.txt' })))).rejects.toThrow(
+        'COPY_FAILED: ClientException: Unable to copy the package source from S3: s3://cdk-staging/abc123.txt is encrypted with an AWS KMS key',
+      );
+    });
+
+    test('the asset is missing: fails saying the copy failed and what to check; nothing made', async () => {
+      await expect(
+        run(event(PACKAGE, 'Create', props({ S3BucketName: 'cdk-staging', S3Key: 'gone.txt', SourceCopyBucket: 'package-copies' }))),
+      ).rejects.toThrow(
+        "Copying the package file s3://cdk-staging/gone.txt to the provider's bucket failed: NoSuchKey: The specified key does not exist. Check that the asset was published",
+      );
+      expect(catalog()).toEqual([]);
+    });
+
     test('a name taken by a package this resource did not make: fails naming its id, touches nothing', async () => {
       emulator().addManagedPackage({ packageId: 'F777777777', packageName: 'synonyms', description: 'made by hand' });
       await expect(run(event(PACKAGE, 'Create', props()))).rejects.toThrow(

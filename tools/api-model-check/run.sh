@@ -5,7 +5,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-exchanges="${1:-$root/node_modules/.cache/api-exchanges}"
+# The folder of the last jest run (test/global-setup.js makes one per run).
+exchanges="${1:-$(ls -d "$root"/node_modules/.cache/api-exchanges/run-* 2> /dev/null | sort | tail -n 1)}"
+if [ -z "$exchanges" ]; then
+  echo 'npm run check:api-model: no recorded exchanges; run the tests first (npm test)' >&2
+  exit 2
+fi
 
 if ! command -v python3 > /dev/null || ! python3 -c 'import venv, ensurepip' 2> /dev/null; then
   echo 'npm run check:api-model needs Python 3 with venv and pip (python3, python3-venv): it installs botocore from PyPI to read AWS API models.' >&2

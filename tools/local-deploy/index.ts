@@ -232,6 +232,8 @@ export class LocalDeployment {
               AWS_ENDPOINT_URL_OPENSEARCH: this.proxy.endpointFor(sandboxId),
               AWS_ACCESS_KEY_ID: accessKeyIdOf(fn.arn.split(':')[4]),
               AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudformation.endpoint,
+              // CopyObject and DeleteObject of package files (PackageSource.fromAsset).
+              AWS_ENDPOINT_URL_S3: emulator.s3Endpoint,
             }
           : {},
     });
