@@ -17,6 +17,7 @@ AWS common error), with the HTTP status the model gives it. Faults a test inject
 choice and are not checked.
 
 Usage: check.py <folder of *.jsonl>; exits 1 when anything is refused, 2 when nothing was recorded.
+check.py --self-test known-bad: exits 1 unless every exchange there is refused (the check can fail).
 """
 import json
 import os
@@ -291,6 +292,10 @@ def check_xml(element, shape, where, problems):
                 problems.append(f"{where}.{key}: not a member of {shape.name}")
                 continue
             check_xml(child, shape.members[names[key]], f"{where}.{key}", problems)
+        present = {local(child.tag) for child in element}
+        for required in shape.required_members:
+            if shape.members[required].serialization.get("name", required) not in present:
+                problems.append(f"{where}: required member {required} of {shape.name} missing")
     elif t == "list":
         for i, child in enumerate(element):
             if local(child.tag) != shape.member.serialization.get("name", "member"):
@@ -352,13 +357,14 @@ def check_query(exchange, model):
 # ---------------------------------------------------------------------------------------------
 
 
-def main(folder):
+def main(folder, self_test=False):
     models = load_models()
     routes = route_table(models["opensearch"])
     files = sorted(f for f in os.listdir(folder) if f.endswith(".jsonl")) if os.path.isdir(folder) else []
     checked = {"opensearch": 0, "cloudformation": 0}
     refused = []
     operations = set()
+    seen = []
     for name in files:
         with open(os.path.join(folder, name), encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
@@ -369,6 +375,7 @@ def main(folder):
                 else:
                     op, request_problems, response_problems = check_query(exchange, models["cloudformation"])
                 checked[service] += 1
+                seen.append(f"{name}:{number}")
                 label = f"{name}:{number} {service} {op.name if op else exchange['method'] + ' ' + exchange['path']}"
                 if op is not None:
                     operations.add(f"{service}:{op.name}")
@@ -380,6 +387,15 @@ def main(folder):
                 if response_problems:
                     refused.append(f"{label}: the answer (HTTP {exchange['status']}) is refused by the model: {'; '.join(response_problems)}")
     total = sum(checked.values())
+    if self_test:
+        # Every exchange of the known-bad set must be refused: the check can fail.
+        refused_labels = {line.split(" ", 1)[0] for line in refused}
+        missed = [label for label in seen if label not in refused_labels]
+        if missed or not seen:
+            print(f"api-model-check self-test: exchanges that should have been refused were not: {missed or 'all'}")
+            return 1
+        print(f"api-model-check self-test: all {total} known-bad exchanges refused")
+        return 0
     if total == 0:
         print(f"api-model-check: no exchanges recorded in {folder}: run the tests first (npm test)")
         return 2
@@ -394,4 +410,7 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "node_modules/.cache/api-exchanges"))
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--self-test"]:
+        sys.exit(main(arguments[1], self_test=True))
+    sys.exit(main(arguments[0] if arguments else "node_modules/.cache/api-exchanges"))

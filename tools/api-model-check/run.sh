@@ -20,4 +20,6 @@ venv="$(mktemp -d "${TMPDIR:-/tmp}/api-model-check.XXXXXX")"
 trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir -r "$here/requirements.txt"
+# First, that the check refuses what it must (one known-bad exchange per kind of refusal).
+"$venv/bin/python" "$here/check.py" --self-test "$here/known-bad"
 "$venv/bin/python" "$here/check.py" "$exchanges"
