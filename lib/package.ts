@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
@@ -216,6 +216,16 @@ export class Package extends Construct {
     }
 
     const source = props.source.bind(this);
+    // The service reads a package file only from a bucket in the domain's Region (developer
+    // guide, third-party plugins): known at synth when the bucket's Region is.
+    const bucketRegion = source.bucket.env.region;
+    const stackRegion = Stack.of(this).region;
+    if (!Token.isUnresolved(bucketRegion) && !Token.isUnresolved(stackRegion) && bucketRegion !== stackRegion) {
+      throw new Error(
+        `${this.node.path}: the package file's bucket ${source.bucket.bucketName} is in ${bucketRegion}, not in the stack's Region ${stackRegion}: ` +
+          'the service imports package files only from a bucket in the Region of the domains; copy the file into a bucket there.',
+      );
+    }
     const provider = LifecycleProvider.of(this);
     provider.allowPackageManagement();
     provider.allowPackageSourceRead(source.bucket, source.key);

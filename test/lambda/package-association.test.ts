@@ -377,6 +377,20 @@ describe('PackageAssociation handler', () => {
       expect(prerequisitesOf('F1')).toEqual(['F4']);
     });
 
+    test('a listed package stuck in DISSOCIATION_FAILED: fails at once with its ErrorDetails instead of waiting until the deadline', async () => {
+      world([{ packageId: 'F1', status: 'DISSOCIATION_FAILED', errorType: 'InUse', errorMessage: 'An index uses it' }]);
+      let polls = 0;
+      await expect(
+        run(create([{ PackageId: 'F1' }, { PackageId: 'F3' }]), {
+          beforePoll: (e, poll) => {
+            polls = poll + 1;
+            return e;
+          },
+        }),
+      ).rejects.toThrow(`Packages of domain ${DOMAIN} are DISSOCIATION_FAILED (F1: InUse: An index uses it)`);
+      expect(polls).toBe(0);
+    });
+
     test('a package an Update adds that is ACTIVE already, with other prerequisites: taken as it is, so a rollback can tell', async () => {
       world([{ packageId: 'F4' }, { packageId: 'F1' }]);
       await run(create([{ PackageId: 'F4' }]));
