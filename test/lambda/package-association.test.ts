@@ -377,6 +377,27 @@ describe('PackageAssociation handler', () => {
       expect(prerequisitesOf('F1')).toEqual(['F4']);
     });
 
+    test("polls that do not show onEvent's association yet (stale reads): wait, never a second AssociatePackages", async () => {
+      world();
+      const associations: unknown[] = [];
+      const outcome = await run(create([{ PackageId: 'F1' }]), {
+        beforePoll: (e, poll) => {
+          // Polls 0 and 1 read the domain as it was before onEvent's call; poll 2 sees it ACTIVE.
+          // (Seeding clears the request log: what was asked is kept first.)
+          associations.push(...emulator().requests.filter((r) => r.operation === 'AssociatePackages'));
+          if (poll <= 2) {
+            seed(emulator(), { domains: [{ domainName: DOMAIN, packages: poll < 2 ? [] : [{ packageId: 'F1' }] }] });
+            emulator().addManagedPackage({ packageId: 'F1', packageName: 'synonyms' });
+          }
+          return e;
+        },
+      });
+      expect(outcome.polls).toBe(2);
+      associations.push(...emulator().requests.filter((r) => r.operation === 'AssociatePackages'));
+      // onEvent's one call only.
+      expect(associations).toHaveLength(1);
+    });
+
     test('a listed package stuck in DISSOCIATION_FAILED: fails at once with its ErrorDetails instead of waiting until the deadline', async () => {
       world([{ packageId: 'F1', status: 'DISSOCIATION_FAILED', errorType: 'InUse', errorMessage: 'An index uses it' }]);
       let polls = 0;
