@@ -12,5 +12,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }],
   },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // Empties the record of the emulator's HTTP exchanges (see test/setup-env.ts).
+  globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 60000,
 };

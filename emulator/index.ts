@@ -19,12 +19,14 @@ import type {
   SeedConnection,
   SeedDomain,
   Timing,
+  Variants,
   World,
 } from './types';
 import { WorldState } from './world';
-import type { ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 import type { SeedSubnet, SeedVpcEndpoint, VpcEndpointAccessView, VpcEndpointTiming, VpcEndpointView } from './vpc-endpoints';
 import type { SecurityEntry, SecurityOperationName } from './security-api';
+import { S3Server, type S3Request } from './s3-server';
+import type { ManagedPackageView, ObjectEncryption, PackageTiming, SeedManagedPackage } from './packages';
 
 export type {
   Caller,
@@ -44,8 +46,11 @@ export type {
   SeedDomain,
   SeedPackage,
   Timing,
+  Variants,
   World,
 } from './types';
+import { VARIANT_CHOICES } from './types';
+export { VARIANT_CHOICES };
 export type { ManagedPackageStatus, ManagedPackageView, PackageTiming, SeedManagedPackage } from './packages';
 export type {
   SeedSubnet,
@@ -59,6 +64,40 @@ export { OPENSEARCH_UI_SERVICE } from './vpc-endpoints';
 export { MUTATING_OPERATIONS, operationOf } from './server';
 export { localSessionToken } from './security-api';
 export type { SecurityEntry, SecurityOperationName, SeedSecurity } from './security-api';
+export type { S3Request } from './s3-server';
+export type { ObjectEncryption } from './packages';
+
+/**
+ * Every combination of the values of these switches, as `[label, variants]` rows for
+ * `describe.each`: a test that depends on an undocumented answer runs under each.
+ */
+export function variantCases(...keys: Array<keyof Variants>): Array<[string, Variants]> {
+  let rows: Array<[string, Variants]> = [['', {}]];
+  for (const key of keys) {
+    rows = rows.flatMap(([label, variants]) =>
+      (VARIANT_CHOICES[key] as ReadonlyArray<unknown>).map((value): [string, Variants] => [
+        `${label}${label ? ', ' : ''}${key}=${String(value)}`,
+        { ...variants, [key]: value },
+      ]),
+    );
+  }
+  return rows;
+}
+
+/**
+ * A few profiles that together play every value of every switch: profile i takes the i-th choice
+ * of each switch (its last when it has fewer). For end-to-end tests, where every combination
+ * would cost too much; the handler tests run the combinations that matter (`variantCases`).
+ */
+export function variantProfiles(): Array<[string, Variants]> {
+  const longest = Math.max(...Object.values(VARIANT_CHOICES).map((choices) => choices.length));
+  return Array.from({ length: longest }, (_, i) => {
+    const variants = Object.fromEntries(
+      Object.entries(VARIANT_CHOICES).map(([key, choices]) => [key, choices[Math.min(i, choices.length - 1)]]),
+    ) as Variants;
+    return [i === 0 ? 'the first choice of every switch' : `choice ${i + 1} of every switch (or its last)`, variants];
+  });
+}
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'throttle',
@@ -76,7 +115,26 @@ export class OpenSearchEmulator {
     const emulator = new OpenSearchEmulator(options);
     const port = await emulator.server.listen(options.port ?? 0);
     emulator.url = `http://127.0.0.1:${port}`;
+    try {
+      emulator.s3Url = `http://127.0.0.1:${await emulator.s3.listen()}`;
+    } catch (error) {
+      await emulator.server.close();
+      throw error;
+    }
     return emulator;
+  }
+
+  /**
+   * `http://127.0.0.1:<port>` of the emulator's S3 (CopyObject and DeleteObject, path-style), for
+   * the handler's `AWS_ENDPOINT_URL_S3`.
+   */
+  get s3Endpoint(): string {
+    return this.s3Url;
+  }
+
+  /** Every S3 request, in arrival order (not cleared by `reset`: call `clearRequests`). */
+  get s3Requests(): readonly S3Request[] {
+    return this.s3.requests;
   }
 
   /** `http://127.0.0.1:<port>`, for the SDK client's `endpoint`. */
@@ -88,6 +146,8 @@ export class OpenSearchEmulator {
   readonly requests: RecordedRequest[] = [];
 
   private url = '';
+  private s3Url = '';
+  private readonly s3: S3Server;
   private readonly clock: () => number;
   private readonly world: WorldState;
   private readonly server: EmulatorHttpServer;
@@ -98,6 +158,7 @@ export class OpenSearchEmulator {
     this.clock = options.clock ?? Date.now;
     this.world = new WorldState(this.clock);
     this.world.reset(options.world, options.timing);
+    if (options.variants) this.world.setVariants(options.variants);
     this.server = new EmulatorHttpServer({
       world: this.world,
       clock: () => this.clock(),
@@ -105,6 +166,10 @@ export class OpenSearchEmulator {
       record: (request) => this.requests.push(request),
       markHandled: (request) => this.handled.add(request),
     });
+    this.s3 = new S3Server(
+      () => this.world.packageCatalog.s3,
+      () => this.clock(),
+    );
   }
 
   /**
@@ -124,6 +189,24 @@ export class OpenSearchEmulator {
    */
   setTiming(timing: Timing): void {
     this.world.setTiming(timing);
+  }
+
+  /**
+   * Chooses how the service answers where AWS documents no answer (merged into the current
+   * choice; `reset` keeps it). See `Variants` and docs/aws-assumptions.md.
+   */
+  setVariants(variants: Variants): void {
+    this.world.setVariants(variants);
+  }
+
+  /** The variants in force, every switch filled in. */
+  variants(): Required<Variants> {
+    return { ...this.world.variants };
+  }
+
+  /** DissociatePackages of this package from this domain is refused as "in use" (an index uses the dictionary) until unmarked. */
+  markInUse(domainName: string, packageId: string, inUse = true): void {
+    this.world.markInUse(domainName, packageId, inUse);
   }
 
   injectFault(fault: Fault): void {
@@ -171,9 +254,23 @@ export class OpenSearchEmulator {
 
   // ---------------------------------------------------------------- packages and S3 (packages.ts)
 
-  /** Puts an object into the emulator's view of S3, where CreatePackage and UpdatePackage copy from. */
-  putObject(bucket: string, key: string, body = ''): void {
-    this.world.packageCatalog.s3.putObject(bucket, key, body);
+  /**
+   * Puts an object into the emulator's view of S3, where CreatePackage and UpdatePackage copy from.
+   * One encrypted with SSE-KMS (`'aws:kms'`, as in the CDK's default staging bucket) ends the
+   * package's import in COPY_FAILED, as the developer guide says the service cannot read it.
+   */
+  putObject(bucket: string, key: string, body = '', encryption: ObjectEncryption = 'AES256'): void {
+    this.world.packageCatalog.s3.putObject(bucket, key, body, encryption);
+  }
+
+  /** How an object of the emulator's S3 is encrypted; undefined when there is none. */
+  objectEncryption(bucket: string, key: string): ObjectEncryption | undefined {
+    return this.world.packageCatalog.s3.encryptionOf(bucket, key);
+  }
+
+  /** Takes an object out of the emulator's view of S3 (as a lifecycle rule or asset garbage collection would). */
+  removeObject(bucket: string, key: string): void {
+    this.world.packageCatalog.s3.removeObject(bucket, key);
   }
 
   hasObject(bucket: string, key: string): boolean {
@@ -304,6 +401,7 @@ export class OpenSearchEmulator {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.s3.requests.length = 0;
     this.handled = new WeakSet();
   }
 
@@ -314,7 +412,7 @@ export class OpenSearchEmulator {
 
   /** Closes the server and destroys every socket, keep-alive ones included; pending slow answers are dropped. */
   stop(): Promise<void> {
-    return this.server.close();
+    return Promise.all([this.server.close(), this.s3.close()]).then(() => undefined);
   }
 
   private takeFault(operation: OperationName): Fault | undefined {

@@ -12,7 +12,7 @@
  * DescribePackages leaves them out), nor can it associate them. AWS-owned packages (ids `G…`) are
  * seen by everyone. Package names are unique per account and region.
  */
-import type { Caller, PackageType } from './types';
+import type { Caller, PackageType, ResolvedVariants } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -41,12 +41,17 @@ export interface SeedManagedPackage {
   engineVersion?: string;
   /** @default 'AVAILABLE' */
   status?: ManagedPackageStatus;
-  /** @default ['v1'] when AVAILABLE */
-  versions?: string[];
+  /** Oldest first. @default ['v1'] when AVAILABLE */
+  versions?: Array<string | { version: string; commitMessage?: string }>;
   /** The owning account. @default the emulator's default account (111111111111) */
   ownerId?: string;
   /** The package's region. @default the emulator's default region (us-east-1) */
   region?: string;
+  /**
+   * A package every account sees, as DescribePackages shows partner packages (`PackageOwner` is
+   * this value). `G…` ids are AWS-owned (`PackageOwner: AWS`) without it.
+   */
+  packageOwner?: string;
 }
 
 export interface ManagedPackageView {
@@ -93,6 +98,8 @@ interface Import {
 interface ManagedPackage {
   id: string;
   owner: Caller;
+  /** Set for a package every account sees (a partner's); see SeedManagedPackage. */
+  publicOwner?: string;
   seq: number;
   name: string;
   type: PackageType;
@@ -121,16 +128,34 @@ const FILTER_NAMES: Record<string, (p: ManagedPackage) => string | undefined> = 
 const MAX_RESULTS = 100;
 const IN_FLIGHT: ReadonlySet<ManagedPackageStatus> = new Set(['COPYING', 'VALIDATING', 'DELETING']);
 
-/** The emulator's view of S3: which objects exist, by bucket and key. */
+/** How an object is encrypted at rest: SSE-S3 or SSE-KMS (`x-amz-server-side-encryption`). */
+export type ObjectEncryption = 'AES256' | 'aws:kms';
+
+/** The emulator's view of S3: which objects exist, by bucket and key, and how each is encrypted. */
 export class ObjectStore {
   private readonly objects = new Map<string, string>();
+  private readonly encryption = new Map<string, ObjectEncryption>();
 
-  putObject(bucket: string, key: string, body = ''): void {
+  putObject(bucket: string, key: string, body = '', encryption: ObjectEncryption = 'AES256'): void {
     this.objects.set(`${bucket}/${key}`, body);
+    this.encryption.set(`${bucket}/${key}`, encryption);
   }
 
   hasObject(bucket: string, key: string): boolean {
     return this.objects.has(`${bucket}/${key}`);
+  }
+
+  encryptionOf(bucket: string, key: string): ObjectEncryption | undefined {
+    return this.encryption.get(`${bucket}/${key}`);
+  }
+
+  deleteObject(bucket: string, key: string): void {
+    this.objects.delete(`${bucket}/${key}`);
+    this.encryption.delete(`${bucket}/${key}`);
+  }
+
+  removeObject(bucket: string, key: string): void {
+    this.deleteObject(bucket, key);
   }
 
   getObject(bucket: string, key: string): string | undefined {
@@ -139,6 +164,7 @@ export class ObjectStore {
 
   clear(): void {
     this.objects.clear();
+    this.encryption.clear();
   }
 }
 
@@ -149,6 +175,10 @@ export interface CatalogHost {
    * caller, on that caller's domains only.
    */
   associationsOf(packageId: string, caller?: Caller): Json[];
+  /** Associations that left their domains but that ListDomainsForPackage still lists (variant `domainsForPackageLagReads`). */
+  lingeringAssociationsOf(packageId: string, caller: Caller): Json[];
+  /** The service's answers where AWS documents none. */
+  variants(): ResolvedVariants;
 }
 
 /** AWS-owned packages (`G…`), which every account sees and none may change. */
@@ -204,6 +234,7 @@ export class PackageCatalog {
     this.packages.set(seed.packageId, {
       id: seed.packageId,
       owner: { account: seed.ownerId ?? this.defaultOwner.account, region: seed.region ?? this.defaultOwner.region },
+      publicOwner: seed.packageOwner,
       seq: ++this.seq,
       name: seed.packageName,
       type: seed.packageType ?? 'TXT-DICTIONARY',
@@ -212,7 +243,12 @@ export class PackageCatalog {
       status,
       createdAt: now,
       lastUpdatedAt: now,
-      versions: versions.map((version) => ({ version, createdAt: now, source: { bucket: 'seed', key: seed.packageId } })),
+      versions: versions.map((entry, i) => ({
+        ...(typeof entry === 'string' ? { version: entry } : entry),
+        // One millisecond apart, oldest first, so that the creation times order them.
+        createdAt: now - versions.length + i + 1,
+        source: { bucket: 'seed', key: seed.packageId },
+      })),
     });
   }
 
@@ -270,6 +306,14 @@ export class PackageCatalog {
     const copiedAt = job.startedAt + this.timing.copyMs;
     if (p.status === 'COPYING' && copiedAt <= now) {
       p.lastUpdatedAt = copiedAt;
+      // The developer guide: the service cannot read a package file protected with an AWS KMS key.
+      if (this.s3.encryptionOf(job.source.bucket, job.source.key) === 'aws:kms') {
+        p.importing = undefined;
+        p.status = 'COPY_FAILED';
+        p.errorType = 'ClientException';
+        p.errorMessage = `Unable to copy the package source from S3: s3://${job.source.bucket}/${job.source.key} is encrypted with an AWS KMS key`;
+        return;
+      }
       if (!this.s3.hasObject(job.source.bucket, job.source.key)) {
         p.importing = undefined;
         p.status = 'COPY_FAILED';
@@ -332,7 +376,11 @@ export class PackageCatalog {
     const source = this.parseSource(input.PackageSource);
     const description = this.parseDescription(input.PackageDescription);
     this.settle();
-    if ([...this.packages.values()].some((p) => p.name === name && sameOwner(p.owner, caller))) {
+    // Whether a name an AWS-owned or partner package has is free is not documented: a variant.
+    const clashes = (p: ManagedPackage) =>
+      isForeign(p) ? this.host.variants().foreignPackageName === 'already-exists' : sameOwner(p.owner, caller);
+    // A DELETED package still holds its name (inferred: when the name is free again is not documented).
+    if ([...this.packages.values()].some((p) => p.name === name && clashes(p))) {
       throw this.makeError('ResourceAlreadyExistsException', 409, `Package with name ${name} already exists`);
     }
     const now = this.clock();
@@ -364,12 +412,14 @@ export class PackageCatalog {
       throw this.validation('CommitMessage must be at most 160 characters');
     }
     if (IN_FLIGHT.has(p.status)) {
-      throw this.makeError('ConflictException', 409, `Package ${p.id} is ${p.status}; wait until it settles`);
+      // ConflictException is not among UpdatePackage's modeled errors; ValidationException is.
+      throw this.validation(`An update is in progress for package ${p.id} (${p.status}); wait until it settles`);
     }
     const now = this.clock();
     p.lastUpdatedAt = now;
     const current = latest(p)?.source;
     if (
+      this.host.variants().sameSourceUpdate === 'description-only' &&
       p.status === 'AVAILABLE' &&
       current &&
       current.bucket === source.bucket &&
@@ -432,8 +482,8 @@ export class PackageCatalog {
     const p = this.find(packageId, caller);
     const limit = query.maxResults === undefined ? MAX_RESULTS : Number(query.maxResults);
     const offset = this.decodeToken(query.nextToken);
-    // Newest first, as the console shows it.
-    const all = [...p.versions].reverse();
+    // The order is not documented: a variant.
+    const all = this.host.variants().versionHistoryOrder === 'newest-first' ? [...p.versions].reverse() : [...p.versions];
     const page = all.slice(offset, offset + limit);
     return {
       PackageID: p.id,
@@ -448,7 +498,9 @@ export class PackageCatalog {
 
   listDomainsForPackage(packageId: string, caller: Caller): Json {
     this.find(packageId, caller);
-    return { DomainPackageDetailsList: this.host.associationsOf(packageId, caller) };
+    return {
+      DomainPackageDetailsList: [...this.host.associationsOf(packageId, caller), ...this.host.lingeringAssociationsOf(packageId, caller)],
+    };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -467,7 +519,10 @@ export class PackageCatalog {
   }
 
   private notFound(packageId: string): CatalogError {
-    return this.makeError('ResourceNotFoundException', 409, `Package not found: ${packageId}`);
+    // Both answers are seen in the wild (Terraform's provider handles both): a variant.
+    return this.host.variants().packageNotFound === 'ValidationException'
+      ? this.makeError('ValidationException', 400, `Package not found: ${packageId}`)
+      : this.makeError('ResourceNotFoundException', 409, `Package not found: ${packageId}`);
   }
 
   private parseSource(raw: unknown): Source {
@@ -530,7 +585,7 @@ export class PackageCatalog {
       ...(latest(p) ? { AvailablePackageVersion: latest(p)!.version } : {}),
       ...(p.engineVersion !== undefined ? { EngineVersion: p.engineVersion } : {}),
       ...(p.errorType !== undefined ? { ErrorDetails: { ErrorType: p.errorType, ErrorMessage: p.errorMessage } } : {}),
-      PackageOwner: isAwsOwned(p.id) ? 'AWS' : 'self',
+      PackageOwner: p.publicOwner ?? (isAwsOwned(p.id) ? 'AWS' : 'self'),
     };
   }
 }
@@ -539,8 +594,13 @@ function sameOwner(a: Caller, b: Caller): boolean {
   return a.account === b.account && a.region === b.region;
 }
 
+/** An AWS-owned or partner package, which every account sees. */
+function isForeign(p: ManagedPackage): boolean {
+  return isAwsOwned(p.id) || p.publicOwner !== undefined;
+}
+
 function visibleTo(p: ManagedPackage, caller: Caller): boolean {
-  return isAwsOwned(p.id) || sameOwner(p.owner, caller);
+  return isForeign(p) || sameOwner(p.owner, caller);
 }
 
 function latest(p: ManagedPackage): Version | undefined {

@@ -11,6 +11,7 @@ import { PACKAGE_MUTATIONS, PACKAGE_ROUTES } from './package-routes';
 import { VPC_ENDPOINT_MUTATIONS, VPC_ENDPOINT_ROUTES } from './vpc-endpoint-routes';
 import { SECURITY_MUTATIONS, SecurityAnswer, securityFaultAnswer, securityOperationOf } from './security-api';
 import { DEFAULT_CALLER, IN_PROGRESS_MESSAGE, ServiceError, WorldState } from './world';
+import { recordExchange } from './exchange-log';
 
 type Json = Record<string, unknown>;
 
@@ -166,6 +167,8 @@ export class EmulatorHttpServer {
   /** Slow requests waiting to be handled, with the response each one will get. */
   private readonly delayed = new Map<NodeJS.Timeout, http.ServerResponse>();
   private closing?: Promise<void>;
+  /** What the exchange log needs of each request beyond the public record. */
+  private readonly raw = new WeakMap<RecordedRequest, { text: string; userAgent: string; query: Record<string, string> }>();
 
   constructor(private readonly backend: Backend) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
@@ -246,6 +249,7 @@ export class EmulatorHttpServer {
       at: this.backend.clock(),
     };
     this.backend.record(record);
+    this.raw.set(record, { text, userAgent: String(req.headers['user-agent'] ?? ''), query });
 
     // Only presence and scheme are checked: the point is to prove a SigV4-signing client is
     // talking, not to verify signatures against credentials the emulator cannot know.
@@ -383,9 +387,24 @@ export class EmulatorHttpServer {
 
   private send(res: http.ServerResponse, record: RecordedRequest, status: number, payload: Json, errorType?: string): void {
     record.status = status;
+    const text = JSON.stringify(payload);
+    const raw = this.raw.get(record);
+    if (raw && record.operation !== 'Unknown') {
+      recordExchange({
+        service: 'opensearch',
+        method: record.method,
+        path: record.path,
+        query: raw.query,
+        userAgent: raw.userAgent,
+        requestBody: raw.text,
+        status,
+        ...(errorType !== undefined ? { errorType } : {}),
+        responseBody: text,
+        ...(record.fault !== undefined ? { fault: record.fault } : {}),
+      });
+    }
     // A slow answer may find that the client gave up; the state change still counts, like on AWS.
     if (res.destroyed || res.socket?.destroyed) return;
-    const text = JSON.stringify(payload);
     const headers: http.OutgoingHttpHeaders = {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),

@@ -190,9 +190,60 @@ export interface RecordedRequest {
   caller?: Caller;
 }
 
+/**
+ * The answers the service's documentation leaves open, one switch each (see
+ * docs/aws-assumptions.md). The first value of each in `VARIANT_CHOICES` is the default. A test of
+ * a handler that depends on one runs under every value (`eachVariant`), so that no handler can come
+ * to rely on the convenient answer. New emulator areas add their switches here.
+ */
+export interface Variants {
+  /** The order of GetPackageVersionHistory's entries. */
+  versionHistoryOrder?: 'newest-first' | 'oldest-first';
+  /** Whether association answers (ListPackagesForDomain, AssociatePackages, ...) echo `PrerequisitePackageIDList` (an empty list when none), or never return it. */
+  prerequisitesEchoed?: 'echoed' | 'omitted';
+  /**
+   * AssociatePackages of a package that is ACTIVE at the package's available version: refused
+   * (`ConflictException: Package is already in desired state`, as users report) unless the
+   * prerequisites differ, refused whatever the prerequisites, or accepted and associated again.
+   */
+  reassociateActive?: 'refused-if-unchanged' | 'always-refused' | 'accepted';
+  /** How a package id that does not exist is answered: ResourceNotFoundException, or `ValidationException: Package not found`. */
+  packageNotFound?: 'ResourceNotFoundException' | 'ValidationException';
+  /** How DissociatePackages of a package an index uses (`markInUse`) is refused. */
+  packageInUse?: 'ConflictException' | 'ValidationException';
+  /** How many DescribeOutboundConnections / DescribeInboundConnections reads miss a connection just made by CreateOutboundConnection. */
+  newConnectionHiddenForReads?: 0 | 3;
+  /** How many ListDomainsForPackage reads still list an association after it left the domain. */
+  domainsForPackageLagReads?: 0 | 3;
+  /** UpdatePackage with the source of the available version and a new description: only the description changes, or a new version is imported. */
+  sameSourceUpdate?: 'description-only' | 'new-version';
+  /** CreateOutboundConnection's LocalDomainInfo without OwnerId and Region: filled in from the caller, or refused. */
+  localDomainInfo?: 'caller-filled' | 'owner-and-region-required';
+  /** CreatePackage of a name an AWS-owned or partner package has: allowed, or ResourceAlreadyExistsException. */
+  foreignPackageName?: 'allowed' | 'already-exists';
+}
+
+/** Every value of every switch; the first is the default. */
+export const VARIANT_CHOICES: { readonly [K in keyof Variants]-?: ReadonlyArray<NonNullable<Variants[K]>> } = {
+  versionHistoryOrder: ['newest-first', 'oldest-first'],
+  prerequisitesEchoed: ['echoed', 'omitted'],
+  reassociateActive: ['refused-if-unchanged', 'always-refused', 'accepted'],
+  packageNotFound: ['ResourceNotFoundException', 'ValidationException'],
+  packageInUse: ['ConflictException', 'ValidationException'],
+  newConnectionHiddenForReads: [0, 3],
+  domainsForPackageLagReads: [0, 3],
+  sameSourceUpdate: ['description-only', 'new-version'],
+  localDomainInfo: ['caller-filled', 'owner-and-region-required'],
+  foreignPackageName: ['allowed', 'already-exists'],
+};
+
+export type ResolvedVariants = Required<Variants>;
+
 export interface EmulatorOptions {
   world?: World;
   timing?: Timing;
+  /** The service's behaviour where AWS documents none; kept across `reset`. @default the first of each `VARIANT_CHOICES` */
+  variants?: Variants;
   /** @default Date.now */
   clock?: () => number;
   /** @default 0 - any free port */

@@ -14,9 +14,12 @@ import type {
   SeedConnection,
   SeedDomain,
   SeedPackage,
+  ResolvedVariants,
   Timing,
+  Variants,
   World,
 } from './types';
+import { VARIANT_CHOICES } from './types';
 import { PackageCatalog } from './packages';
 import { VpcEndpointRegistry } from './vpc-endpoints';
 import { SecurityPlane } from './security-api';
@@ -82,6 +85,19 @@ const CONNECTION_ALIAS = /^[a-zA-Z][a-zA-Z0-9\-_]+$/;
 const CONNECTION_MODES = new Set(['DIRECT', 'VPC_ENDPOINT']);
 
 type TimingKey = keyof Timing;
+
+/** The variants with every switch filled in (the first choice of each where not given). */
+export function resolveVariants(variants: Variants | undefined): ResolvedVariants {
+  const resolved = Object.fromEntries(Object.entries(VARIANT_CHOICES).map(([key, choices]) => [key, choices[0]])) as ResolvedVariants;
+  for (const [key, value] of Object.entries(variants ?? {})) {
+    const choices = (VARIANT_CHOICES as Record<string, ReadonlyArray<unknown>>)[key];
+    if (choices === undefined) throw new TypeError(`Unknown variant '${key}'`);
+    if (value === undefined) continue;
+    if (!choices.includes(value)) throw new TypeError(`Variant ${key} must be one of ${choices.join(', ')}, got ${String(value)}`);
+    (resolved as unknown as Record<string, unknown>)[key] = value;
+  }
+  return resolved;
+}
 
 /**
  * Steps are due at `startedAt + fraction * timing[key]`; the timing is looked up on every check
@@ -302,6 +318,12 @@ export class WorldState {
   readonly vpcEndpoints: VpcEndpointRegistry;
   /** Each domain's security plugin API (its data plane). */
   readonly securityPlane = new SecurityPlane();
+  /** The service's answers where AWS documents none; kept across `reset`. */
+  variants: ResolvedVariants = resolveVariants(undefined);
+  /** `${domain}/${packageId}`: DissociatePackages is refused, as for a dictionary an index uses. */
+  private readonly inUse = new Set<string>();
+  /** Associations that left their domain but that ListDomainsForPackage still lists for `reads` more reads. */
+  private lingering: Array<{ packageId: string; domain: DomainState; rendered: Json; reads: number }> = [];
 
   constructor(private readonly clock: () => number) {
     this.vpcEndpoints = new VpcEndpointRegistry(
@@ -312,7 +334,11 @@ export class WorldState {
     );
     this.packageCatalog = new PackageCatalog(
       clock,
-      { associationsOf: (packageId, caller) => this.associationsOf(packageId, caller) },
+      {
+        associationsOf: (packageId, caller) => this.associationsOf(packageId, caller),
+        lingeringAssociationsOf: (packageId, caller) => this.lingeringAssociationsOf(packageId, caller),
+        variants: () => this.variants,
+      },
       (errorType, statusCode, message) => new ServiceError(errorType, statusCode, message),
       DEFAULT_CALLER,
     );
@@ -329,7 +355,31 @@ export class WorldState {
       });
   }
 
+  /**
+   * Associations ListDomainsForPackage still shows after they left their domain (variant
+   * `domainsForPackageLagReads`); each read that shows one uses up one of its reads.
+   */
+  private lingeringAssociationsOf(packageId: string, caller: Caller): Json[] {
+    this.settle();
+    const shown = this.lingering.filter((l) => l.packageId === packageId && isEnd(l.domain, caller) && l.reads > 0);
+    for (const l of shown) l.reads--;
+    this.lingering = this.lingering.filter((l) => l.reads > 0);
+    return shown.map((l) => l.rendered);
+  }
+
+  /** DissociatePackages of this package from this domain is refused as "in use" until `markInUse(..., false)`. */
+  markInUse(domainName: string, packageId: string, inUse: boolean): void {
+    if (inUse) this.inUse.add(`${domainName}/${packageId}`);
+    else this.inUse.delete(`${domainName}/${packageId}`);
+  }
+
+  setVariants(variants: Variants): void {
+    this.variants = resolveVariants({ ...this.variants, ...variants });
+  }
+
   reset(world: World | undefined, timing: Timing | undefined): void {
+    this.inUse.clear();
+    this.lingering = [];
     const resolved = resolveTiming(timing);
     this.timing = resolved;
     this.domains.clear();
@@ -563,6 +613,10 @@ export class WorldState {
           pkg.errorMessage = failure.errorMessage;
         } else {
           domain.packages.delete(pkg.packageId);
+          if (this.variants.domainsForPackageLagReads > 0) {
+            const rendered = { ...this.renderPackage(domain, pkg), DomainPackageStatus: 'DISSOCIATING' };
+            this.lingering.push({ packageId: pkg.packageId, domain, rendered, reads: this.variants.domainsForPackageLagReads });
+          }
         }
       }
     }
@@ -695,6 +749,13 @@ export class WorldState {
 
   createOutboundConnection(body: unknown, caller: Caller = DEFAULT_CALLER): Json {
     const input = asObject(body);
+    const localInfo = asObject(asObject(input.LocalDomainInfo).AWSDomainInformation);
+    if (
+      this.variants.localDomainInfo === 'owner-and-region-required' &&
+      (localInfo.OwnerId === undefined || localInfo.Region === undefined)
+    ) {
+      throw validation('LocalDomainInfo must name the OwnerId and the Region of the local domain');
+    }
     const local = domainInfo(input.LocalDomainInfo, 'localDomainInfo', caller);
     const remote = domainInfo(input.RemoteDomainInfo, 'remoteDomainInfo', caller);
     const alias = input.ConnectionAlias;
@@ -711,7 +772,8 @@ export class WorldState {
     this.settle();
     const localDomain = this.domains.get(local.domainName);
     if (!localDomain || !isEnd({ ownerId: localDomain.ownerId, region: localDomain.region }, caller)) {
-      throw notFound(`Domain not found: ${local.domainName}`);
+      // ResourceNotFoundException is not among CreateOutboundConnection's modeled errors.
+      throw validation(`Domain not found: ${local.domainName}`);
     }
     // Inferred, not documented: the same alias between the same two domains is "already exists".
     for (const c of this.connections.values()) {
@@ -732,7 +794,7 @@ export class WorldState {
       properties: input.ConnectionProperties,
       source: local,
       destination: remote,
-      hiddenForReads: 0,
+      hiddenForReads: this.variants.newConnectionHiddenForReads,
       failure: remoteExists
         ? undefined
         : `Remote domain ${remote.domainName} not found in account ${remote.ownerId} region ${remote.region}`,
@@ -779,6 +841,10 @@ export class WorldState {
     const targets = ids.map((id) => {
       const pkg = domain.packages.get(id);
       if (!pkg) throw validation('Package is not associated to this domain');
+      if (this.inUse.has(`${domainName}/${id}`)) {
+        const message = `Package ${id} is currently in use by one or more indices of domain ${domainName}`;
+        throw this.variants.packageInUse === 'ConflictException' ? conflict(message) : validation(message);
+      }
       return pkg;
     });
     const now = this.clock();
@@ -825,7 +891,12 @@ export class WorldState {
       const newerVersion = managed?.availableVersion !== undefined && existing?.version !== managed.availableVersion;
       // So may an association with other prerequisites, so that the domain gets the new ones.
       const otherPrerequisites = !sameIds(existing?.prerequisites, requested.get(id)?.prerequisites);
-      if (existing && existing.status !== 'ASSOCIATION_FAILED' && !(existing.status === 'ACTIVE' && (newerVersion || otherPrerequisites))) {
+      const mayReassociate =
+        existing?.status === 'ACTIVE' &&
+        (newerVersion ||
+          this.variants.reassociateActive === 'accepted' ||
+          (otherPrerequisites && this.variants.reassociateActive === 'refused-if-unchanged'));
+      if (existing && existing.status !== 'ASSOCIATION_FAILED' && !mayReassociate) {
         throw conflict('Package is already in desired state');
       }
     }
@@ -957,7 +1028,8 @@ export class WorldState {
       DomainName: domain.name,
       DomainPackageStatus: p.status,
       ...(p.version !== undefined ? { PackageVersion: p.version } : {}),
-      ...(p.prerequisites ? { PrerequisitePackageIDList: p.prerequisites } : {}),
+      // Whether the service returns the member at all is not documented: echoed (empty when none), or never.
+      ...(this.variants.prerequisitesEchoed === 'echoed' ? { PrerequisitePackageIDList: p.prerequisites ?? [] } : {}),
       ...(p.associationConfiguration !== undefined ? { AssociationConfiguration: p.associationConfiguration } : {}),
       ...(p.errorType !== undefined || p.errorMessage !== undefined
         ? { ErrorDetails: { ErrorType: p.errorType, ErrorMessage: p.errorMessage } }

@@ -40,11 +40,21 @@ export const SDK_CLIENT_CONFIG = {
 };
 
 let client: OpenSearchClient | undefined;
+let singleAttemptClient: OpenSearchClient | undefined;
 
 /** One client per Lambda container, created at the first call. */
 export function opensearch(): OpenSearchClient {
   client ??= new OpenSearchClient(SDK_CLIENT_CONFIG);
   return client;
+}
+
+/**
+ * For a write with no idempotency token (CreateOutboundConnection): the SDK would re-send it after
+ * a timeout whose request may have landed, making a second one. The caller looks instead.
+ */
+function opensearchSingleAttempt(): OpenSearchClient {
+  singleAttemptClient ??= new OpenSearchClient({ ...SDK_CLIENT_CONFIG, maxAttempts: 1 });
+  return singleAttemptClient;
 }
 
 /** The call a failed request was, for messages: "DescribeInboundConnections cc-1". */
@@ -79,9 +89,38 @@ export function isNotFound(error: unknown): boolean {
   return errorName(error) === 'ResourceNotFoundException';
 }
 
-/** The domain is busy with another change: retry later, it clears by itself. */
+/**
+ * The thing asked about does not exist: ResourceNotFoundException, or a ValidationException that
+ * says "not found" (`Package not found`, which Terraform's provider also treats as gone,
+ * hashicorp/terraform-provider-aws internal/service/opensearch/package.go).
+ */
+export function isGone(error: unknown): boolean {
+  return isNotFound(error) || (errorName(error) === 'ValidationException' && /not found/i.test(errorMessage(error)));
+}
+
+/**
+ * "Package is already in desired state" (ConflictException; terraform-provider-aws#46666): the
+ * service considers the association done. It never clears by waiting.
+ */
+export function isAlreadyInDesiredState(error: unknown): boolean {
+  return /already in desired state/i.test(errorMessage(error)) && ['ConflictException', 'ValidationException'].includes(errorName(error));
+}
+
+/**
+ * The resource is in use (the model's definition of ConflictException: "attempts to remove a
+ * resource that is currently in use"), e.g. a dictionary an index uses. It never clears by waiting.
+ */
+export function isInUse(error: unknown): boolean {
+  return /\bin use\b/i.test(errorMessage(error)) && ['ConflictException', 'ValidationException'].includes(errorName(error));
+}
+
+/**
+ * The domain is busy with another change: retry later, it clears by itself. A ConflictException
+ * whose message says the request is done already or the resource is in use is not "busy".
+ */
 export function isDomainBusy(error: unknown): boolean {
   const name = errorName(error);
+  if (isAlreadyInDesiredState(error) || isInUse(error)) return false;
   return name === 'ConflictException' || (name === 'ValidationException' && /in progress/i.test(errorMessage(error)));
 }
 
@@ -188,12 +227,26 @@ export async function listDomainPackages(domainName: string): Promise<DomainPack
   return packages;
 }
 
-/** Dissociates the packages from the domain in one call. */
-export async function dissociatePackages(domainName: string, packageIds: string[]): Promise<void> {
-  await call('DissociatePackages', `on domain ${domainName}`, () =>
+/**
+ * Dissociates the packages from the domain in one call; answers the latest LastUpdated of the
+ * answer's entries: when the service started the dissociation, on the service's own clock.
+ */
+export async function dissociatePackages(domainName: string, packageIds: string[]): Promise<number | undefined> {
+  const response = await call('DissociatePackages', `on domain ${domainName}`, () =>
     opensearch().send(new DissociatePackagesCommand({ DomainName: domainName, PackageList: packageIds })),
   );
   log(`DissociatePackages ${domainName} [${packageIds.join(', ')}]: submitted`);
+  const times = (response.DomainPackageDetailsList ?? []).map((d) => d.LastUpdated?.getTime()).filter((t): t is number => t !== undefined);
+  return times.length > 0 ? Math.max(...times) : undefined;
+}
+
+/**
+ * A look-up answered "not found" (e.g. the domain it filters on is gone; Terraform's provider
+ * treats it the same way) lists nothing.
+ */
+function notListedWhenGone(error: unknown): void {
+  if (!isGone(error)) throw error;
+  log(`${failedCall(error) ?? 'look-up'}: ${errorName(error)}, nothing listed`);
 }
 
 /** Every inbound connection matching the filters (DescribeInboundConnections, all pages). */
@@ -203,7 +256,7 @@ export async function findInboundConnections(filters: Filter[], subject: string)
     for await (const page of paginateDescribeInboundConnections({ client: opensearch() }, { Filters: filters })) {
       connections.push(...(page.Connections ?? []));
     }
-  });
+  }).catch(notListedWhenGone);
   log(
     `DescribeInboundConnections ${subject}: ${connections.map((c) => `${c.ConnectionId}=${c.ConnectionStatus?.StatusCode}`).join(', ') || 'none'}`,
   );
@@ -217,7 +270,7 @@ export async function findOutboundConnections(filters: Filter[], subject: string
     for await (const page of paginateDescribeOutboundConnections({ client: opensearch() }, { Filters: filters })) {
       connections.push(...(page.Connections ?? []));
     }
-  });
+  }).catch(notListedWhenGone);
   log(
     `DescribeOutboundConnections ${subject}: ${connections.map((c) => `${c.ConnectionId}=${c.ConnectionStatus?.StatusCode}`).join(', ') || 'none'}`,
   );
@@ -226,7 +279,9 @@ export async function findOutboundConnections(filters: Filter[], subject: string
 
 /** Creates an outbound connection; answers the connection as the service returned it. */
 export async function createOutboundConnection(input: CreateOutboundConnectionCommandInput, subject: string): Promise<OutboundConnection> {
-  const response = await call('CreateOutboundConnection', subject, () => opensearch().send(new CreateOutboundConnectionCommand(input)));
+  const response = await call('CreateOutboundConnection', subject, () =>
+    opensearchSingleAttempt().send(new CreateOutboundConnectionCommand(input)),
+  );
   log(`CreateOutboundConnection ${subject}: ${response.ConnectionId} ${response.ConnectionStatus?.StatusCode}`);
   return response;
 }

@@ -11,7 +11,7 @@ import {
   parseOutboundConnectionProperties,
 } from '../lib/private/contracts/outbound-connection';
 import { InvalidPropertyError } from '../lib/private/contracts/properties';
-import { ACCEPTED_STATUSES, mutateOrReread } from './inbound-connections';
+import { ACCEPTED_STATUSES, VISIBILITY_GRACE_MS, mutateOrReread } from './inbound-connections';
 import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, rollbackNote } from './lifecycle';
 import { log } from './log';
 import {
@@ -20,6 +20,7 @@ import {
   errorMessage,
   errorName,
   findOutboundConnections,
+  isGone,
   isNotFound,
   isTransient,
 } from './opensearch';
@@ -57,6 +58,19 @@ async function outboundById(connectionId: string): Promise<ServiceConnection | u
   return found.find((connection) => connection.ConnectionId === connectionId);
 }
 
+/** Every identity field, checked here too: how the service combines several filters is not documented. */
+function sameIdentity(connection: ServiceConnection, wanted: Wanted): boolean {
+  const local = connection.LocalDomainInfo?.AWSDomainInformation;
+  const remote = connection.RemoteDomainInfo?.AWSDomainInformation;
+  return (
+    connection.ConnectionAlias === wanted.connectionAlias &&
+    local?.DomainName === wanted.localDomainName &&
+    remote?.DomainName === wanted.remote.domainName &&
+    (remote?.OwnerId === undefined || remote.OwnerId === wanted.remote.ownerId) &&
+    (remote?.Region === undefined || remote.Region === wanted.remote.region)
+  );
+}
+
 /** The connection of this local domain, remote domain and alias that has not ended, if any. */
 async function outboundByIdentity(wanted: Wanted): Promise<ServiceConnection | undefined> {
   const found = await findOutboundConnections(
@@ -68,7 +82,7 @@ async function outboundByIdentity(wanted: Wanted): Promise<ServiceConnection | u
     ],
     subjectOf(wanted),
   );
-  return found.find((connection) => connection.ConnectionAlias === wanted.connectionAlias && !ENDED_STATUSES.has(statusOf(connection)));
+  return found.find((connection) => sameIdentity(connection, wanted) && !ENDED_STATUSES.has(statusOf(connection)));
 }
 
 /** Deletes the connection unless the service shows it ended; the status afterwards. */
@@ -179,9 +193,18 @@ export const outboundConnection: ResourceKind<OutboundTask> = {
     if (task.kind === 'delete') {
       const connection = await outboundById(task.connectionId);
       let status = connection ? statusOf(connection) : 'NOT_FOUND';
-      if (connection === undefined || DELETED_STATUSES.has(status)) {
+      if (DELETED_STATUSES.has(status)) {
         log(`outbound connection ${task.connectionId} is ${status}: nothing to do`);
         return { done: true };
+      }
+      if (connection === undefined) {
+        // Not listed may be a read that lags behind a create or onEvent's delete: a poll waits that
+        // out; otherwise asking the service to delete it settles it either way ("not found" = gone).
+        if (context.phase === 'poll' && context.now - context.startedAt < VISIBILITY_GRACE_MS) {
+          return { done: false, waitingFor, lastSeen: 'not listed yet' };
+        }
+        status = await deleteUnlisted(task.connectionId, context);
+        return status === 'DELETED' ? { done: true } : { done: false, waitingFor, lastSeen: status };
       }
       if (status !== 'DELETING') {
         status = await deleteConnection(
@@ -197,6 +220,17 @@ export const outboundConnection: ResourceKind<OutboundTask> = {
   },
 };
 
+/** DeleteOutboundConnection of a connection the look-up did not list: its status, DELETED when the service says it is gone. */
+async function deleteUnlisted(connectionId: string, context: StepContext): Promise<string> {
+  if (!context.mayMutate) return 'NOT_FOUND';
+  try {
+    return (await deleteOutboundConnection(connectionId)) ?? 'DELETING';
+  } catch (error) {
+    if (isGone(error)) return 'DELETED';
+    throw error;
+  }
+}
+
 async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, context: StepContext): Promise<Progress> {
   const { wanted } = task;
   let connectionId = task.connectionId;
@@ -205,12 +239,10 @@ async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, co
   if (connectionId !== undefined) {
     connection = await outboundById(connectionId);
     if (connection === undefined) {
-      throw new ResourceFailure(
-        `Outbound connection ${connectionId} (${subjectOf(wanted)}) disappeared while waiting for it; deploy again to make a new one.`,
-      );
+      return notListed(task, connectionId, origin, context);
     }
   } else {
-    ({ connection, origin } = context.phase === 'event' ? await adoptOrCreate(wanted) : await adoptOnly(wanted));
+    ({ connection, origin } = context.phase === 'event' ? await adoptOrCreate(wanted, context) : await adoptOnly(wanted));
     connectionId = connection.ConnectionId;
     if (connectionId === undefined) {
       throw new ResourceFailure(`CreateOutboundConnection ${subjectOf(wanted)} answered without a connection id; retry the deployment.`);
@@ -248,6 +280,33 @@ async function advanceCreate(task: Extract<OutboundTask, { kind: 'create' }>, co
   };
 }
 
+/**
+ * The connection this Create made or adopted is not listed. DescribeOutboundConnections may not
+ * show a connection made moments ago (Terraform's provider waits through not-found after a
+ * create, and notes AWS "doesn't see our connection yet"), and the framework polls at once:
+ * waited out for VISIBILITY_GRACE_MS. After that it has disappeared; one this Create made is
+ * deleted before failing, since CloudFormation's Delete after a failed Create never reaches here.
+ */
+async function notListed(
+  task: Extract<OutboundTask, { kind: 'create' }>,
+  connectionId: string,
+  origin: ConnectionOrigin | undefined,
+  context: StepContext,
+): Promise<Progress> {
+  if (context.now - context.startedAt < VISIBILITY_GRACE_MS) {
+    return { done: false, waitingFor: `outbound connection ${connectionId} to be ${task.wanted.waitFor}`, lastSeen: 'not listed yet' };
+  }
+  let cleanup = '';
+  if (origin === 'created') {
+    const after = await deleteUnlisted(connectionId, context).catch((error) => `not deleted (${errorName(error)}: ${errorMessage(error)})`);
+    cleanup = ` The connection this Create made is ${after === 'NOT_FOUND' ? 'left to delete by hand' : after}.`;
+  }
+  throw new ResourceFailure(
+    `Outbound connection ${connectionId} (${subjectOf(task.wanted)}) is not listed by DescribeOutboundConnections ` +
+      `${VISIBILITY_GRACE_MS / 1000} seconds after it was made or found.${cleanup} Deploy again.`,
+  );
+}
+
 type Found = { connection: ServiceConnection; origin: ConnectionOrigin };
 
 /**
@@ -259,7 +318,7 @@ type Found = { connection: ServiceConnection; origin: ConnectionOrigin };
  * retries therefore fails the Create, which is safe: nothing was made, and CloudFormation never
  * sends a Delete that reaches this handler for it.
  */
-async function adoptOrCreate(wanted: Wanted): Promise<Found> {
+async function adoptOrCreate(wanted: Wanted, context: StepContext): Promise<Found> {
   let existing: ServiceConnection | undefined;
   try {
     existing = await outboundByIdentity(wanted);
@@ -276,7 +335,7 @@ async function adoptOrCreate(wanted: Wanted): Promise<Found> {
     log(`outbound connection ${existing.ConnectionId} (${subjectOf(wanted)}) already exists: adopted, no new one is made`);
     return { connection: existing, origin: 'adopted' };
   }
-  return create(wanted);
+  return create(wanted, context);
 }
 
 /**
@@ -296,16 +355,36 @@ async function adoptOnly(wanted: Wanted): Promise<Found> {
   return { connection: existing, origin: 'adopted' };
 }
 
+/** Tries of CreateOutboundConnection, each after a look-up that found nothing (the SDK itself sends it once). */
+const CREATE_TRIES = 3;
+
 /**
- * CreateOutboundConnection, just after a look-up found none. When the service says it already
- * exists, the one that exists is adopted. When the call still fails after the SDK's retries, a
- * second look-up tells whether it made the connection before the fault: found, it was made here.
+ * CreateOutboundConnection, just after a look-up found none. It has no idempotency token, so the
+ * SDK sends it once: after a transient fault a look-up tells whether it made the connection
+ * (found: made here), and only when it did not is it sent again. When the service says it already
+ * exists, the one that exists is adopted.
  */
-async function create(wanted: Wanted): Promise<Found> {
+async function create(wanted: Wanted, context: StepContext): Promise<Found> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await createOnce(wanted, context);
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      const made = await madeDespite(wanted, error, tries < CREATE_TRIES);
+      if (made !== undefined) return made;
+      log(`CreateOutboundConnection ${subjectOf(wanted)}: ${errorName(error)}, nothing made; trying again`);
+    }
+  }
+}
+
+async function createOnce(wanted: Wanted, context: StepContext): Promise<Found> {
+  // The stack's account and region are the local domain's (checked at synth). The model makes them
+  // optional, but the developer guide's example and Terraform's provider always send them.
+  const [, , , region, ownerId] = context.event.StackId.split(':');
   try {
     const connection = await createOutboundConnection(
       {
-        LocalDomainInfo: { AWSDomainInformation: { DomainName: wanted.localDomainName } },
+        LocalDomainInfo: { AWSDomainInformation: { DomainName: wanted.localDomainName, OwnerId: ownerId, Region: region } },
         RemoteDomainInfo: {
           AWSDomainInformation: { DomainName: wanted.remote.domainName, OwnerId: wanted.remote.ownerId, Region: wanted.remote.region },
         },
@@ -324,9 +403,6 @@ async function create(wanted: Wanted): Promise<Found> {
         return { connection: existing, origin: 'adopted' };
       }
     }
-    if (isTransient(error)) {
-      return madeDespite(wanted, error);
-    }
     if (errorName(error) === 'LimitExceededException') {
       throw callFailure(
         'CreateOutboundConnection',
@@ -339,8 +415,11 @@ async function create(wanted: Wanted): Promise<Found> {
   }
 }
 
-/** After a CreateOutboundConnection that failed with a transient fault: the connection it made, or a failure. */
-async function madeDespite(wanted: Wanted, fault: unknown): Promise<Found> {
+/**
+ * After a CreateOutboundConnection that failed with a transient fault: the connection it made;
+ * undefined when nothing was made and it may be tried again; otherwise a failure.
+ */
+async function madeDespite(wanted: Wanted, fault: unknown, mayTryAgain: boolean): Promise<Found | undefined> {
   let made: ServiceConnection | undefined;
   try {
     made = await outboundByIdentity(wanted);
@@ -354,6 +433,7 @@ async function madeDespite(wanted: Wanted, fault: unknown): Promise<Found> {
     );
   }
   if (made === undefined) {
+    if (mayTryAgain) return undefined;
     throw callFailure('CreateOutboundConnection', subjectOf(wanted), fault, 'Nothing was made. Deploy again.');
   }
   log(`CreateOutboundConnection ${subjectOf(wanted)} failed, yet made ${made.ConnectionId} (none existed just before): created`);

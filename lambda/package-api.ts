@@ -3,15 +3,16 @@ import {
   CreatePackageCommand,
   DeletePackageCommand,
   DomainPackageDetails,
-  GetPackageVersionHistoryCommand,
   PackageDetails,
+  PackageVersionHistory,
   PackageType,
   UpdatePackageCommand,
   paginateDescribePackages,
+  paginateGetPackageVersionHistory,
   paginateListDomainsForPackage,
 } from '@aws-sdk/client-opensearch';
 import { log } from './log';
-import { call, isNotFound, opensearch } from './opensearch';
+import { call, isGone, opensearch } from './opensearch';
 
 /**
  * The package calls of the handlers (CreatePackage and the rest), beside the connection and
@@ -23,21 +24,30 @@ export interface PackageSource {
   readonly key: string;
 }
 
-/** The package with this name, if any; names are unique per account and region. */
-export async function findPackageByName(packageName: string): Promise<PackageDetails | undefined> {
+/**
+ * Every package DescribePackages shows with exactly this name, DELETED ones left out. Several may
+ * share it: DescribePackages "describes all packages available" to the account, which includes
+ * AWS-owned (`G…`) and partner packages whose names repeat (aws-nuke logs show two
+ * `analysis-nori`), so a caller picks its own by the owner mark. A "not found" answer (either
+ * form, see `isGone`) is an empty list.
+ */
+export async function findPackagesByName(packageName: string): Promise<PackageDetails[]> {
   const pages = paginateDescribePackages(
     { client: opensearch() },
     { Filters: [{ Name: 'PackageName', Value: [packageName] }], MaxResults: 100 },
   );
-  const found = await call('DescribePackages', packageName, async () => {
-    for await (const page of pages) {
-      const match = page.PackageDetailsList?.find((details) => details.PackageName === packageName && details.PackageStatus !== 'DELETED');
-      if (match) return match;
-    }
-    return undefined;
-  });
+  const found: PackageDetails[] = [];
+  try {
+    await call('DescribePackages', packageName, async () => {
+      for await (const page of pages) {
+        found.push(...(page.PackageDetailsList ?? []).filter((d) => d.PackageName === packageName && d.PackageStatus !== 'DELETED'));
+      }
+    });
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
   log(
-    `DescribePackages ${packageName}: ${found ? `${found.PackageID} ${found.PackageStatus} ${found.AvailablePackageVersion ?? 'no version'}` : 'not found'}`,
+    `DescribePackages ${packageName}: ${found.map((p) => `${p.PackageID} ${p.PackageStatus} ${p.AvailablePackageVersion ?? 'no version'} owner ${p.PackageOwner ?? 'not given'}`).join(', ') || 'not found'}`,
   );
   return found;
 }
@@ -91,7 +101,7 @@ export async function deletePackage(packageId: string): Promise<boolean> {
     log(`DeletePackage ${packageId}: ${response.PackageDetails?.PackageStatus}`);
     return true;
   } catch (error) {
-    if (isNotFound(error)) {
+    if (isGone(error)) {
       log(`DeletePackage ${packageId}: already gone`);
       return false;
     }
@@ -99,24 +109,37 @@ export async function deletePackage(packageId: string): Promise<boolean> {
   }
 }
 
-/** The commit message of the newest version, if it has one. */
-export async function latestCommitMessage(packageId: string): Promise<string | undefined> {
-  const response = await call('GetPackageVersionHistory', packageId, () =>
-    opensearch().send(new GetPackageVersionHistoryCommand({ PackageID: packageId, MaxResults: 1 })),
-  );
-  const newest = response.PackageVersionHistoryList?.[0];
-  log(`GetPackageVersionHistory ${packageId}: newest ${newest?.PackageVersion ?? 'none'} "${newest?.CommitMessage ?? ''}"`);
-  return newest?.CommitMessage;
+/**
+ * The history entry of `version` (the package's AvailablePackageVersion), read from the whole
+ * history: its order is not documented (API reference, GetPackageVersionHistory), so no position
+ * is trusted. Without `version`, the entry created last.
+ */
+export async function versionEntry(packageId: string, version: string | undefined): Promise<PackageVersionHistory | undefined> {
+  const history: PackageVersionHistory[] = [];
+  await call('GetPackageVersionHistory', packageId, async () => {
+    for await (const page of paginateGetPackageVersionHistory({ client: opensearch() }, { PackageID: packageId, MaxResults: 100 })) {
+      history.push(...(page.PackageVersionHistoryList ?? []));
+    }
+  });
+  const byCreation = [...history].sort((a, b) => (b.CreatedAt?.getTime() ?? 0) - (a.CreatedAt?.getTime() ?? 0));
+  const entry = version !== undefined ? history.find((v) => v.PackageVersion === version) : byCreation[0];
+  log(`GetPackageVersionHistory ${packageId}: ${history.length} versions; ${version ?? 'newest'}: "${entry?.CommitMessage ?? ''}"`);
+  return entry;
 }
 
 /** The domains the package is associated with. */
 export async function listDomainsForPackage(packageId: string): Promise<DomainPackageDetails[]> {
   const domains: DomainPackageDetails[] = [];
-  await call('ListDomainsForPackage', packageId, async () => {
-    for await (const page of paginateListDomainsForPackage({ client: opensearch() }, { PackageID: packageId, MaxResults: 100 })) {
-      domains.push(...(page.DomainPackageDetailsList ?? []));
-    }
-  });
+  try {
+    await call('ListDomainsForPackage', packageId, async () => {
+      for await (const page of paginateListDomainsForPackage({ client: opensearch() }, { PackageID: packageId, MaxResults: 100 })) {
+        domains.push(...(page.DomainPackageDetailsList ?? []));
+      }
+    });
+  } catch (error) {
+    if (!isGone(error)) throw error;
+    log(`ListDomainsForPackage ${packageId}: package not found`);
+  }
   log(`ListDomainsForPackage ${packageId}: ${domains.map((d) => d.DomainName).join(', ') || 'none'}`);
   return domains;
 }

@@ -10,7 +10,7 @@ import { Progress, ResourceFailure, ResourceKind, StepContext, callFailure, roll
 import { log } from './log';
 import { previousProperties } from './previous-properties';
 import { forwardUpdateStartedAt } from './cloudformation';
-import { errorMessage, errorName, isTransient, listDomainPackages } from './opensearch';
+import { errorMessage, errorName, isAlreadyInDesiredState, isTransient, listDomainPackages } from './opensearch';
 import { associatePackages } from './package-api';
 import { DissociationTask, advanceDissociation, describeDissociation, dissociationTask } from './package-dissociation';
 
@@ -38,6 +38,20 @@ interface AssociationTask {
   readonly rollbackCheck?: { readonly packageIds: string[]; readonly adoptedAtCreate: string[] };
   /** What a settled rollback Update leaves as it is, returned as the Note once done. */
   readonly note?: string;
+  /**
+   * A forward Update only: the packages it adds to the list. One already ACTIVE is taken as it is
+   * (never associated again for its prerequisites alone), so that an association whose
+   * LastUpdated is not before the update's start really was made by the update (see `settleRollback`).
+   */
+  readonly added?: string[];
+  /** A forward Update only: the packages whose prerequisites it changes. */
+  readonly prerequisitesChanged?: string[];
+  /**
+   * The packages onEvent's AssociatePackages was accepted for. A poll never asks for them again:
+   * a read that does not show them yet is a stale read, and each association of a plugin is a
+   * blue/green deployment of the domain.
+   */
+  readonly submitted?: string[];
 }
 
 type Task = AssociationTask | DissociationTask;
@@ -45,14 +59,39 @@ type Task = AssociationTask | DissociationTask;
 /** The same package ids, in any order; no list and an empty list are the same. */
 const sameIds = (a: readonly string[] | undefined, b: readonly string[]) => [...(a ?? [])].sort().join(',') === [...b].sort().join(',');
 
-/**
- * ACTIVE on the domain as listed: at the listed version, and with the listed prerequisites (an
- * association made with other prerequisites is made again, so the domain gets the new ones).
- */
-const isActiveAt = (association: DomainPackageDetails | undefined, entry: AssociatedPackageEntry) =>
+/** ACTIVE on the domain at the listed version (when both name one). */
+const isActiveAtVersion = (association: DomainPackageDetails | undefined, entry: AssociatedPackageEntry) =>
   association?.DomainPackageStatus === 'ACTIVE' &&
-  (entry.packageVersion === undefined || association.PackageVersion === undefined || association.PackageVersion === entry.packageVersion) &&
-  sameIds(association.PrerequisitePackageIDList, entry.prerequisitePackageIds);
+  (entry.packageVersion === undefined || association.PackageVersion === undefined || association.PackageVersion === entry.packageVersion);
+
+/**
+ * Whether an ACTIVE association is known to lack the listed prerequisites, so that associating it
+ * again is worth it. Nothing documents that ListPackagesForDomain returns PrerequisitePackageIDList
+ * (its API reference's response syntax omits it): an absent list is unknown, not different, and
+ * is acted on only when the entry may want others (a Create that lists prerequisites, an Update
+ * that changed them), and at most once per event (a re-association of an unknown list can never
+ * be seen to have worked): by onEvent, or, when onEvent had to dissociate first, by a poll that
+ * finds the association older than that dissociation (both times on the service's clock). A
+ * package a forward Update adds that is ACTIVE already is taken as it is.
+ */
+function lacksPrerequisites(
+  association: DomainPackageDetails,
+  entry: AssociatedPackageEntry,
+  task: AssociationTask,
+  context: StepContext,
+): boolean {
+  const id = entry.packageId;
+  if (task.added?.includes(id) || task.submitted?.includes(id)) return false;
+  if (association.PrerequisitePackageIDList === undefined) {
+    // A Create lists prerequisites the domain may lack; an Update changed them.
+    const maybeOther = task.prerequisitesChanged?.includes(id) ?? entry.prerequisitePackageIds.length > 0;
+    // A poll after onEvent's dissociation: associated before that started = not by this event.
+    const since = task.dissociation.submittedAt;
+    const notYetThisEvent = context.phase === 'event' || (since !== undefined && (association.LastUpdated?.getTime() ?? 0) < since);
+    return maybeOther && notYetThisEvent;
+  }
+  return !sameIds(association.PrerequisitePackageIDList, entry.prerequisitePackageIds);
+}
 
 /**
  * PackageAssociation: associates the listed packages with a domain and keeps the domain on the
@@ -105,8 +144,13 @@ export const packageAssociation: ResourceKind<Task> = {
         const listed = new Set(packages.map((p) => p.packageId));
         const removed = previous.packages.map((p) => p.packageId).filter((id) => !listed.has(id));
         const physicalResourceId = event.PhysicalResourceId ?? basePhysicalId;
+        const before = new Map(previous.packages.map((p) => [p.packageId, p]));
+        const prerequisitesChanged = packages
+          .filter((p) => before.has(p.packageId) && !sameIds(before.get(p.packageId)!.prerequisitePackageIds, p.prerequisitePackageIds))
+          .map((p) => p.packageId);
         if (!situation.rollback) {
-          return { physicalResourceId, timeoutSeconds, task: associate(removed) };
+          const added = packages.filter((p) => !before.has(p.packageId)).map((p) => p.packageId);
+          return { physicalResourceId, timeoutSeconds, task: { ...associate(removed), added, prerequisitesChanged } };
         }
         // The failed update's list lacks what it added: adopted at Create, or ACTIVE before that
         // update, it stays; only what that update associated itself is dissociated.
@@ -116,11 +160,11 @@ export const packageAssociation: ResourceKind<Task> = {
           return {
             physicalResourceId,
             timeoutSeconds,
-            task: { ...associate([]), rollbackCheck: { packageIds: toCheck, adoptedAtCreate } },
+            task: { ...associate([]), prerequisitesChanged, rollbackCheck: { packageIds: toCheck, adoptedAtCreate } },
           };
         }
         const note = adoptedAtCreate.length > 0 ? rollbackNote(situation, adoptedBeforeResource(adoptedAtCreate)) : undefined;
-        return { physicalResourceId, timeoutSeconds, task: associate([]), note };
+        return { physicalResourceId, timeoutSeconds, task: { ...associate([]), prerequisitesChanged }, note };
       }
       case 'Delete': {
         if (adopted === undefined) {
@@ -148,12 +192,13 @@ export const packageAssociation: ResourceKind<Task> = {
       // Decided once in onEvent, and handed to the polls; decided again only if onEvent could not.
       const settled = await settleRollback(task, task.rollbackCheck, context);
       const progress = await this.advance(settled, context);
-      return progress.done ? progress : { ...progress, task: settled };
+      return progress.done ? progress : { ...progress, task: progress.task ?? settled };
     }
     if (task.note !== undefined) {
       const { note, ...rest } = task;
       const progress = await this.advance(rest, context);
-      return progress.done ? { ...progress, data: { ...progress.data, Note: note } } : progress;
+      if (progress.done) return { ...progress, data: { ...progress.data, Note: note } };
+      return progress.task !== undefined ? { ...progress, task: { ...(progress.task as AssociationTask), note } } : progress;
     }
     if (task.dissociation.packageIds.length > 0) {
       const dissociated = await advanceDissociation(task.dissociation, context);
@@ -246,16 +291,27 @@ async function advanceAssociation(task: AssociationTask, context: StepContext): 
   if (failed.length > 0 && context.phase === 'poll') {
     return failAssociation(task, associations, failed, seen, context);
   }
-  if (task.packages.every((p) => isActiveAt(on(p.packageId), p))) {
-    log(`packages ${task.packages.map((p) => p.packageId).join(', ')} are ACTIVE on domain ${task.domainName}: done`);
-    const physicalResourceId = task.create
-      ? packageAssociationPhysicalId(task.domainName, context.event.StackId, context.event.LogicalResourceId, task.create.adopted)
-      : undefined;
-    return { done: true, physicalResourceId };
+  const stuck = task.packages.filter((p) => on(p.packageId)?.DomainPackageStatus === 'DISSOCIATION_FAILED');
+  if (stuck.length > 0) {
+    // Neither associable nor going away by itself: waiting would only end at the deadline.
+    const details = stuck.map(
+      (p) =>
+        `${p.packageId}: ${on(p.packageId)?.ErrorDetails?.ErrorType ?? 'DISSOCIATION_FAILED'}: ${on(p.packageId)?.ErrorDetails?.ErrorMessage ?? 'no details given'}`,
+    );
+    throw new ResourceFailure(
+      `Packages of domain ${task.domainName} are DISSOCIATION_FAILED (${details.join('; ')}): they can be neither associated nor left to settle. ` +
+        'Dissociate them in the OpenSearch console (remove them from every index first), then retry.',
+    );
+  }
+  const isDone = (p: AssociatedPackageEntry) =>
+    isActiveAtVersion(on(p.packageId), p) && !lacksPrerequisites(on(p.packageId)!, p, task, context);
+  if (task.packages.every(isDone)) {
+    return associated(task, context);
   }
   const toAssociate = task.packages.filter((p) => {
     const status = on(p.packageId)?.DomainPackageStatus;
-    return status === undefined || status === 'ASSOCIATION_FAILED' || (status === 'ACTIVE' && !isActiveAt(on(p.packageId), p));
+    if (status === undefined) return !task.submitted?.includes(p.packageId) || context.phase === 'event';
+    return status === 'ASSOCIATION_FAILED' || (status === 'ACTIVE' && !isDone(p));
   });
   const busy = associations.some((a) => a.DomainPackageStatus === 'ASSOCIATING' || a.DomainPackageStatus === 'DISSOCIATING');
   if (toAssociate.length === 0 || busy || !context.mayMutate) {
@@ -263,14 +319,19 @@ async function advanceAssociation(task: AssociationTask, context: StepContext): 
   }
   try {
     await associatePackages(task.domainName, toAssociate);
+    const submitted = toAssociate.map((p) => p.packageId);
     return {
       done: false,
       waitingFor: packageAssociation.describe(task),
-      lastSeen: `AssociatePackages submitted for ${toAssociate.map((p) => p.packageId).join(', ')}`,
+      lastSeen: `AssociatePackages submitted for ${submitted.join(', ')}`,
+      // Only onEvent's answer reaches the polls; `create.adopted` travels in the same task.
+      task: context.phase === 'event' ? { ...task, submitted: [...(task.submitted ?? []), ...submitted] } : undefined,
     };
   } catch (error) {
-    // "Package is already in desired state" (ConflictException) and a busy domain both clear by
-    // themselves: the next look at the domain says which.
+    if (isAlreadyInDesiredState(error)) {
+      return alreadyInDesiredState(task, toAssociate, context, error);
+    }
+    // A busy domain clears by itself: the next look at the domain says when.
     if (isTransient(error)) {
       log(`AssociatePackages ${task.domainName}: ${errorName(error)}, will look again at the next poll`);
       return {
@@ -286,6 +347,91 @@ async function advanceAssociation(task: AssociationTask, context: StepContext): 
       'Check that every package is AVAILABLE and built for the engine version of the domain.',
     );
   }
+}
+
+function associated(task: AssociationTask, context: StepContext): Progress {
+  log(`packages ${task.packages.map((p) => p.packageId).join(', ')} are ACTIVE on domain ${task.domainName}: done`);
+  const physicalResourceId = task.create
+    ? packageAssociationPhysicalId(task.domainName, context.event.StackId, context.event.LogicalResourceId, task.create.adopted)
+    : undefined;
+  return { done: true, physicalResourceId };
+}
+
+/**
+ * AssociatePackages answered "already in desired state" (terraform-provider-aws#46666): the
+ * service counts the association done. ACTIVE at the listed version, it is taken as it is
+ * (whatever prerequisites the domain reports); anything else is a contradiction the handler
+ * cannot settle by waiting, and fails naming it.
+ */
+async function alreadyInDesiredState(
+  task: AssociationTask,
+  asked: AssociatedPackageEntry[],
+  context: StepContext,
+  error: unknown,
+): Promise<Progress> {
+  const answer = `${errorName(error)}: ${errorMessage(error)}`;
+  const now = (await listDomainPackages(task.domainName)) ?? [];
+  const on = (id: string) => now.find((association) => association.PackageID === id);
+  // The call is refused as a whole, so which entry was "in desired state" is not said: the ones ACTIVE at their version.
+  const takenAsIs = asked.filter((p) => isActiveAtVersion(on(p.packageId), p));
+  const rest = asked.filter((p) => !takenAsIs.includes(p));
+  if (takenAsIs.length === 0) {
+    const shown = asked.map(
+      (p) =>
+        `${p.packageId} ${on(p.packageId)?.DomainPackageStatus ?? 'not associated'}` +
+        `${on(p.packageId)?.PackageVersion ? ` at ${on(p.packageId)?.PackageVersion}` : ''}${p.packageVersion ? ` (listed at ${p.packageVersion})` : ''}`,
+    );
+    throw new ResourceFailure(
+      `AssociatePackages on domain ${task.domainName} answered ${answer}, but the domain shows ${shown.join(', ')}. ` +
+        'This resource assumes the service says so only of an ACTIVE association at the listed version; check the packages in the OpenSearch console, then retry.',
+    );
+  }
+  const waiting = { done: false as const, waitingFor: packageAssociation.describe(task), lastSeen: answer };
+  if (rest.length === 0 && takenAsIs.length > 1 && context.mayMutate) {
+    // Several ACTIVE entries, and one of them may well need new prerequisites: asked one at a time,
+    // each gets its own answer (the first accepted one makes the domain busy: the rest waits).
+    for (const entry of takenAsIs) {
+      try {
+        await associatePackages(task.domainName, [entry]);
+      } catch (again) {
+        if (isAlreadyInDesiredState(again)) continue;
+        if (isTransient(again)) return waiting;
+        throw callFailure(
+          'AssociatePackages',
+          `on domain ${task.domainName}`,
+          again,
+          'Check that every package is AVAILABLE and built for the engine version of the domain.',
+        );
+      }
+      return {
+        ...waiting,
+        lastSeen: `${answer}; AssociatePackages submitted for ${entry.packageId} alone`,
+        task: context.phase === 'event' ? { ...task, submitted: [...(task.submitted ?? []), entry.packageId] } : undefined,
+      };
+    }
+  }
+  log(`AssociatePackages ${task.domainName}: ${answer}; packages ${takenAsIs.map((p) => p.packageId).join(', ')} are taken as they are`);
+  if (task.packages.every((p) => isActiveAtVersion(on(p.packageId), p))) {
+    return associated(task, context);
+  }
+  if (rest.length === 0 || !context.mayMutate) return waiting;
+  try {
+    await associatePackages(task.domainName, rest);
+  } catch (again) {
+    if (isTransient(again)) return waiting;
+    throw callFailure(
+      'AssociatePackages',
+      `on domain ${task.domainName}`,
+      again,
+      'Check that every package is AVAILABLE and built for the engine version of the domain.',
+    );
+  }
+  const submitted = rest.map((p) => p.packageId);
+  return {
+    ...waiting,
+    lastSeen: `${answer}; AssociatePackages submitted again for ${submitted.join(', ')}`,
+    task: context.phase === 'event' ? { ...task, submitted: [...(task.submitted ?? []), ...submitted] } : undefined,
+  };
 }
 
 /**

@@ -16,6 +16,11 @@ export interface DissociationTask {
   readonly packageIds: string[];
   /** The packages onEvent's DissociatePackages call was accepted for. */
   readonly submitted: string[];
+  /**
+   * When the service started onEvent's DissociatePackages (its answer's LastUpdated, the service's
+   * clock, epoch ms): an association last updated before it was not made by this event.
+   */
+  submittedAt?: number;
 }
 
 type PackageTask =
@@ -149,10 +154,11 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
  */
 async function submitDissociation(task: DissociationTask, packageIds: string[], context: StepContext, lastSeen: string): Promise<string> {
   try {
-    await dissociatePackages(task.domainName, packageIds);
+    const startedAt = await dissociatePackages(task.domainName, packageIds);
     if (context.phase === 'event') {
       // onEvent hands this very task to isComplete: what it asked for goes with it.
       (task.submitted as string[]).push(...packageIds);
+      task.submittedAt = startedAt;
     }
     return `DissociatePackages submitted for ${packageIds.join(', ')}`;
   } catch (error) {

@@ -8,12 +8,14 @@ import {
   packagePhysicalId,
   parsePackageProperties,
   sourceCommitMessage,
+  sourceCopyKey,
 } from '../lib/private/contracts/package';
 import { Progress, ResourceFailure, ResourceKind, StepContext } from './lifecycle';
 import { log } from './log';
 import { previousProperties } from './previous-properties';
 import { errorMessage, errorName, isTransient } from './opensearch';
-import { createPackage, deletePackage, findPackageByName, latestCommitMessage, listDomainsForPackage, updatePackage } from './package-api';
+import { createPackage, deletePackage, findPackagesByName, listDomainsForPackage, updatePackage, versionEntry } from './package-api';
+import { copyObject, deleteObject } from './s3';
 
 interface PackageTarget {
   readonly props: PackageProperties;
@@ -21,13 +23,25 @@ interface PackageTarget {
   readonly mark: string;
 }
 
+/**
+ * What onEvent's UpdatePackage left for the polls (a poll's own answer does not last): that it was
+ * accepted, and the version the package had before. A poll never sends it again: a read that
+ * does not show it yet is a stale read, not a lost request (each UpdatePackage imports a version).
+ */
+interface Submitted {
+  readonly submitted?: { readonly versionBefore?: string };
+}
+
 type PackageTask =
   /** Create, or a new name: CreatePackage, then wait until AVAILABLE. */
   | (PackageTarget & { readonly kind: 'create' })
   /** A new source: UpdatePackage with the source's commit message, then wait until AVAILABLE. */
-  | (PackageTarget & { readonly kind: 'update-source'; readonly commitMessage: string })
-  /** Only the description: UpdatePackage, no wait. */
-  | (PackageTarget & { readonly kind: 'update-description' })
+  | (PackageTarget & Submitted & { readonly kind: 'update-source'; readonly commitMessage: string })
+  /**
+   * Only the description: UpdatePackage (the only call that changes it; the source is required),
+   * then wait until AVAILABLE with the description, since the service may import the file again.
+   */
+  | (PackageTarget & Submitted & { readonly kind: 'update-description'; readonly commitMessage: string })
   /** Nothing to change: read the attributes again. */
   | (PackageTarget & { readonly kind: 'read' })
   /** DeletePackage, then wait until it is gone. */
@@ -37,6 +51,44 @@ const IMPORTING = new Set(['COPYING', 'VALIDATING']);
 const IMPORT_FAILED = new Set(['COPY_FAILED', 'VALIDATION_FAILED']);
 
 const sourceOf = (props: PackageProperties) => ({ bucket: props.s3BucketName, key: props.s3Key });
+
+/** Where the service reads the file from: the provider's copy when there is one (see `readableSource`). */
+const importedFrom = (props: PackageProperties) =>
+  props.sourceCopyBucket !== undefined
+    ? { bucket: props.sourceCopyBucket, key: sourceCopyKey(props.packageName, props.s3Key) }
+    : sourceOf(props);
+
+/**
+ * The source, readable by the service: a file it cannot read where it is (a CDK file asset in the
+ * SSE-KMS staging bucket: "OpenSearch Service can't access files on S3 that you protect using an
+ * AWS KMS key", developer guide, Custom packages) is first copied into the provider's SSE-S3
+ * bucket. Copied again before every import, so that a rollback to an earlier file finds it.
+ */
+async function readableSource(props: PackageProperties): Promise<{ bucket: string; key: string }> {
+  const target = importedFrom(props);
+  if (props.sourceCopyBucket === undefined) return target;
+  try {
+    await copyObject(sourceOf(props), target);
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    throw new ResourceFailure(
+      `Copying the package file ${describeSource(props)} to the provider's bucket failed: ${errorName(error)}: ${errorMessage(error).replace(/\.$/, '')}. ` +
+        "Check that the asset was published (cdk deploy uploads it), and that the CDK staging bucket's KMS key lets the provider's role decrypt " +
+        '(the AWS managed key does; a customer managed bootstrap key needs kms:Decrypt granted to it).',
+    );
+  }
+  return target;
+}
+
+/** Removes the provider's copy once the service has imported it (or failed to); a failure only costs a log line. */
+async function removeCopy(task: PackageTask): Promise<void> {
+  if (task.props.sourceCopyBucket === undefined || task.kind === 'read' || task.kind === 'delete') return;
+  try {
+    await deleteObject(importedFrom(task.props));
+  } catch (error) {
+    log(`the copy of the package file stays (a lifecycle rule expires it): ${errorName(error)}: ${errorMessage(error)}`);
+  }
+}
 const describeSource = (props: PackageProperties) => `s3://${props.s3BucketName}/${props.s3Key}`;
 
 /**
@@ -88,8 +140,11 @@ export const packageKind: ResourceKind<PackageTask> = {
           const commitMessage = sourceCommitMessage(props.s3BucketName, props.s3Key);
           return { physicalResourceId, timeoutSeconds, task: { ...target, kind: 'update-source' as const, commitMessage } };
         }
-        const kind = previous.description !== props.description ? ('update-description' as const) : ('read' as const);
-        return { physicalResourceId, timeoutSeconds, task: { ...target, kind } };
+        if (previous.description !== props.description) {
+          const commitMessage = sourceCommitMessage(props.s3BucketName, props.s3Key);
+          return { physicalResourceId, timeoutSeconds, task: { ...target, kind: 'update-description' as const, commitMessage } };
+        }
+        return { physicalResourceId, timeoutSeconds, task: { ...target, kind: 'read' as const } };
       }
       case 'Delete':
         return { physicalResourceId, timeoutSeconds, task: { ...target, kind: 'delete' as const } };
@@ -97,47 +152,64 @@ export const packageKind: ResourceKind<PackageTask> = {
   },
 
   async advance(task, context) {
-    const found = await findPackageByName(task.props.packageName);
-    const own = found !== undefined && (found.PackageDescription ?? '').endsWith(task.mark);
-    if (task.kind === 'delete') {
-      return advanceDelete(task, own ? found : undefined, found);
-    }
-    if (found !== undefined && !own) {
-      throw new ResourceFailure(
-        `Package name ${task.props.packageName} is taken by package ${found.PackageID}, which this resource did not make; it is left as it is. ` +
-          'Choose another packageName, or delete that package.',
-      );
-    }
-    if (task.kind === 'create') {
-      return advanceCreate(task, found, context);
-    }
-    if (found === undefined) {
-      throw new ResourceFailure(
-        `Package ${task.props.packageName} not found: it was deleted outside CloudFormation. ` +
-          'Give the package a new packageName so that CloudFormation makes it again.',
-      );
-    }
-    switch (task.kind) {
-      case 'update-source':
-        return advanceSourceUpdate(task, found, context);
-      case 'update-description': {
-        const description = markedDescription(task.props.description, task.mark);
-        if (found.PackageDescription === description || !context.mayMutate) {
-          return available(found, task);
-        }
-        const updated = await updatePackage(found.PackageID!, sourceOf(task.props), description);
-        return available(updated ?? found, task);
-      }
-      case 'read':
-        return available(found, task);
+    try {
+      const progress = await advancePackage(task, context);
+      if (progress.done) await removeCopy(task);
+      return progress;
+    } catch (error) {
+      if (error instanceof ResourceFailure) await removeCopy(task);
+      throw error;
     }
   },
 };
 
+async function advancePackage(task: PackageTask, context: StepContext): Promise<Progress> {
+  {
+    // Names repeat in DescribePackages (AWS-owned and partner packages): ours is the one with the mark.
+    const named = await findPackagesByName(task.props.packageName);
+    const own = named.find((details) => (details.PackageDescription ?? '').endsWith(task.mark));
+    const others = named.filter((details) => details !== own);
+    if (task.kind === 'delete') {
+      return advanceDelete(task, own, others, context);
+    }
+    if (task.kind === 'create') {
+      return advanceCreate(task, own, context);
+    }
+    if (own === undefined) {
+      throw new ResourceFailure(
+        `Package ${task.props.packageName} not found: it was deleted outside CloudFormation` +
+          (others.length > 0 ? ` (${describeOthers(others)} of that name are not this resource's and are left as they are)` : '') +
+          '. Give the package a new packageName so that CloudFormation makes it again.',
+      );
+    }
+    switch (task.kind) {
+      case 'update-source':
+        return advanceSourceUpdate(task, own, context);
+      case 'update-description':
+        return advanceDescriptionUpdate(task, own, context);
+      case 'read':
+        return available(own, task);
+    }
+  }
+}
+
+/** "package F1 (owner AWS), package pkg-2 (owner self)", for messages. */
+function describeOthers(others: PackageDetails[]): string {
+  return others.map((p) => `package ${p.PackageID} (owner ${p.PackageOwner ?? 'not given'})`).join(', ');
+}
+
+/**
+ * How long a Create waits when CreatePackage says the name exists but DescribePackages shows no
+ * package of it, and a Delete waits while ListDomainsForPackage still lists a domain: the two
+ * read paths have no documented consistency (Terraform's provider waits 30 seconds before its
+ * first association read), so a short lag is waited out, and anything longer is an answer.
+ */
+export const READ_LAG_GRACE_MS = 120_000;
+
 /** Done once AVAILABLE, with the attributes; waits through COPYING and VALIDATING. */
 function available(details: PackageDetails, task: PackageTask): Progress {
   const status = details.PackageStatus ?? 'unknown';
-  if (status === 'AVAILABLE' || task.kind === 'read' || task.kind === 'update-description') {
+  if (status === 'AVAILABLE' || task.kind === 'read') {
     return {
       done: true,
       data: {
@@ -161,6 +233,19 @@ function importFailure(operation: string, task: PackageTask, details: PackageDet
 
 async function advanceCreate(task: PackageTask, found: PackageDetails | undefined, context: StepContext): Promise<Progress> {
   if (found === undefined) {
+    return submitCreate(task, context);
+  }
+  return settleCreate(task, found);
+}
+
+/**
+ * CreatePackage. Whether a name is taken is decided by CreatePackage alone: DescribePackages also
+ * shows AWS-owned and partner packages, whose names the account may or may not reuse. When it
+ * answers "already exists", a fresh look says whether the package is this resource's (an earlier
+ * answer of ours was lost); if not, the name is someone else's.
+ */
+async function submitCreate(task: PackageTask, context: StepContext): Promise<Progress> {
+  {
     if (!context.mayMutate) {
       return { done: false, waitingFor: packageKind.describe(task), lastSeen: 'CreatePackage not yet accepted' };
     }
@@ -168,7 +253,7 @@ async function advanceCreate(task: PackageTask, found: PackageDetails | undefine
       const created = await createPackage({
         packageName: task.props.packageName,
         packageType: task.props.packageType,
-        source: sourceOf(task.props),
+        source: await readableSource(task.props),
         description: markedDescription(task.props.description, task.mark),
         engineVersion: task.props.engineVersion,
       });
@@ -178,15 +263,44 @@ async function advanceCreate(task: PackageTask, found: PackageDetails | undefine
         lastSeen: `CreatePackage submitted: ${created?.PackageID} ${created?.PackageStatus}`,
       };
     } catch (error) {
-      // The name was taken meanwhile (by an earlier answer of ours that was lost, or by someone
-      // else): the next look tells which.
-      if (errorName(error) === 'ResourceAlreadyExistsException' || isTransient(error)) {
+      if (errorName(error) === 'ResourceAlreadyExistsException') {
+        return nameTaken(task, context, error);
+      }
+      if (isTransient(error)) {
         log(`CreatePackage ${task.props.packageName}: ${errorName(error)}, will look again at the next poll`);
         return { done: false, waitingFor: packageKind.describe(task), lastSeen: `${errorName(error)}: ${errorMessage(error)}` };
       }
       throw error;
     }
   }
+}
+
+/** CreatePackage said the name exists: ours (go on), someone else's (fail), or not visible yet (wait a little). */
+async function nameTaken(task: PackageTask, context: StepContext, error: unknown): Promise<Progress> {
+  const named = await findPackagesByName(task.props.packageName);
+  const own = named.find((details) => (details.PackageDescription ?? '').endsWith(task.mark));
+  const answer = `${errorName(error)}: ${errorMessage(error)}`;
+  if (own !== undefined) {
+    log(`CreatePackage ${task.props.packageName}: ${errorName(error)}, and the package is this resource's (${own.PackageID})`);
+    return settleCreate(task, own);
+  }
+  if (named.length > 0) {
+    throw new ResourceFailure(
+      `Package name ${task.props.packageName} is taken by ${describeOthers(named)}, which this resource did not make; it is left as it is ` +
+        `(CreatePackage: ${answer}). Choose another packageName, or delete that package.`,
+    );
+  }
+  if (context.now - context.startedAt < READ_LAG_GRACE_MS) {
+    return { done: false, waitingFor: packageKind.describe(task), lastSeen: `${answer}; no package of that name is shown yet` };
+  }
+  throw new ResourceFailure(
+    `CreatePackage ${task.props.packageName} failed: ${answer}, yet DescribePackages shows no package of that name ` +
+      '(a package being deleted may still hold it). Wait a few minutes, or choose another packageName, then retry.',
+  );
+}
+
+/** The package this Create made: AVAILABLE is done, a failed import is deleted and reported. */
+async function settleCreate(task: PackageTask, found: PackageDetails): Promise<Progress> {
   const status = found.PackageStatus ?? '';
   if (IMPORT_FAILED.has(status)) {
     // Only this Create's package gets here (the owner mark): nothing existed before it.
@@ -201,6 +315,11 @@ async function advanceCreate(task: PackageTask, found: PackageDetails | undefine
   return available(found, task);
 }
 
+/**
+ * A new source: done once the version the package makes available carries this source's commit
+ * message. That entry is found by its version, not by its place in the history (whose order is
+ * not documented).
+ */
 async function advanceSourceUpdate(
   task: Extract<PackageTask, { kind: 'update-source' }>,
   found: PackageDetails,
@@ -210,30 +329,75 @@ async function advanceSourceUpdate(
   if (IMPORTING.has(status)) {
     return { done: false, waitingFor: packageKind.describe(task), lastSeen: `${found.PackageID} ${status}` };
   }
-  const applied = (await latestCommitMessage(found.PackageID!)) === task.commitMessage;
+  const entry =
+    found.AvailablePackageVersion !== undefined ? await versionEntry(found.PackageID!, found.AvailablePackageVersion) : undefined;
+  const applied = entry?.CommitMessage === task.commitMessage;
   if (applied && status === 'AVAILABLE') {
     return available(found, task);
   }
   if (IMPORT_FAILED.has(status) && context.phase === 'poll') {
     throw importFailure('UpdatePackage', task, found, `The package keeps version ${found.AvailablePackageVersion ?? 'none'}.`);
   }
-  if (!context.mayMutate) {
-    return {
-      done: false,
-      waitingFor: packageKind.describe(task),
-      lastSeen: `${found.PackageID} ${status}; UpdatePackage not yet accepted`,
-    };
-  }
-  const description = markedDescription(task.props.description, task.mark);
-  const updated = await updatePackage(found.PackageID!, sourceOf(task.props), description, task.commitMessage);
-  return { done: false, waitingFor: packageKind.describe(task), lastSeen: `UpdatePackage submitted: ${updated?.PackageStatus}` };
+  return submitUpdate(task, found, context, `${found.PackageID} ${status} at ${found.AvailablePackageVersion ?? 'no version'}`);
 }
 
-async function advanceDelete(task: PackageTask, own: PackageDetails | undefined, found: PackageDetails | undefined): Promise<Progress> {
+/**
+ * A new description: UpdatePackage is the only call that changes it and needs the source, and
+ * whether the service then imports the file again (a new version, COPYING first) is not
+ * documented; so it is done once the package is AVAILABLE with the new description, and an
+ * import that fails is reported like any other.
+ */
+async function advanceDescriptionUpdate(
+  task: Extract<PackageTask, { kind: 'update-description' }>,
+  found: PackageDetails,
+  context: StepContext,
+): Promise<Progress> {
+  const status = found.PackageStatus ?? '';
+  const described = found.PackageDescription === markedDescription(task.props.description, task.mark);
+  if (IMPORT_FAILED.has(status) && (described || context.phase === 'poll')) {
+    throw importFailure('UpdatePackage', task, found, `The package keeps version ${found.AvailablePackageVersion ?? 'none'}.`);
+  }
+  if (IMPORTING.has(status) || (described && status === 'AVAILABLE')) {
+    return available(found, task);
+  }
+  return submitUpdate(task, found, context, `${found.PackageID} ${status}, description not yet changed`);
+}
+
+/** UpdatePackage, unless onEvent's was accepted already (then a poll that does not show it waits). */
+async function submitUpdate(
+  task: Extract<PackageTask, { kind: 'update-source' | 'update-description' }>,
+  found: PackageDetails,
+  context: StepContext,
+  seen: string,
+): Promise<Progress> {
+  const waitingFor = packageKind.describe(task);
+  if (task.submitted !== undefined && context.phase === 'poll') {
+    return { done: false, waitingFor, lastSeen: `${seen}; UpdatePackage accepted at version ${task.submitted.versionBefore ?? 'none'}` };
+  }
+  if (!context.mayMutate) {
+    return { done: false, waitingFor, lastSeen: `${seen}; UpdatePackage not yet accepted` };
+  }
+  const description = markedDescription(task.props.description, task.mark);
+  const updated = await updatePackage(found.PackageID!, await readableSource(task.props), description, task.commitMessage);
+  return {
+    done: false,
+    waitingFor,
+    lastSeen: `UpdatePackage submitted: ${updated?.PackageStatus}`,
+    // Only onEvent's answer reaches the polls.
+    task: context.phase === 'event' ? { ...task, submitted: { versionBefore: found.AvailablePackageVersion } } : undefined,
+  };
+}
+
+async function advanceDelete(
+  task: PackageTask,
+  own: PackageDetails | undefined,
+  others: PackageDetails[],
+  context: StepContext,
+): Promise<Progress> {
   if (own === undefined) {
     log(
-      found
-        ? `package ${task.props.packageName} is ${found.PackageID}, which this resource did not make: left as it is, nothing to do`
+      others.length > 0
+        ? `package ${task.props.packageName} is gone; ${describeOthers(others)} of that name are not this resource's: left as they are, nothing to do`
         : `package ${task.props.packageName} is already gone: nothing to do`,
     );
     return { done: true };
@@ -250,13 +414,43 @@ async function advanceDelete(task: PackageTask, own: PackageDetails | undefined,
   }
   const domains = await listDomainsForPackage(own.PackageID!);
   if (domains.length > 0) {
-    throw new ResourceFailure(
-      `Package ${task.props.packageName} (${own.PackageID}) is still associated with domains ${domains.map((d) => d.DomainName).join(', ')}; ` +
-        'dissociate it first (a PackageAssociation of the same stack is deleted before the package), then retry.',
+    return stillAssociated(
+      task,
+      own,
+      context,
+      domains.map((d) => `${d.DomainName} ${d.DomainPackageStatus ?? ''}`.trim()).join(', '),
+      domains.some((d) => d.DomainPackageStatus === 'DISSOCIATING'),
     );
   }
-  if (!(await deletePackage(own.PackageID!))) {
-    return { done: true };
+  if (!context.mayMutate) {
+    return { done: false, waitingFor: packageKind.describe(task), lastSeen: `${own.PackageID} ${status}; DeletePackage not yet accepted` };
+  }
+  try {
+    if (!(await deletePackage(own.PackageID!))) {
+      return { done: true };
+    }
+  } catch (error) {
+    // "In use" from DeletePackage is the same fact as a listed domain, seen by another read path.
+    if (errorName(error) === 'ConflictException') {
+      return stillAssociated(task, own, context, `DeletePackage: ${errorName(error)}: ${errorMessage(error)}`, false);
+    }
+    throw error;
   }
   return { done: false, waitingFor: packageKind.describe(task), lastSeen: `${own.PackageID} DeletePackage submitted` };
+}
+
+/**
+ * The package still shows associations. Right after the PackageAssociation's Delete (which waits
+ * until the domain no longer lists the package) that may be ListDomainsForPackage lagging behind
+ * ListPackagesForDomain: waited out while an association is DISSOCIATING and for
+ * READ_LAG_GRACE_MS, then it is an answer.
+ */
+function stillAssociated(task: PackageTask, own: PackageDetails, context: StepContext, seen: string, dissociating: boolean): Progress {
+  if (dissociating || context.now - context.startedAt < READ_LAG_GRACE_MS) {
+    return { done: false, waitingFor: packageKind.describe(task), lastSeen: `${own.PackageID} still associated: ${seen}` };
+  }
+  throw new ResourceFailure(
+    `Package ${task.props.packageName} (${own.PackageID}) is still associated (${seen}) after ${READ_LAG_GRACE_MS / 60_000} minutes; ` +
+      'dissociate it first (a PackageAssociation of the same stack is deleted before the package), then retry.',
+  );
 }

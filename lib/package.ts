@@ -1,8 +1,8 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { atSynth } from './private/construct-props';
+import { atSynth, withConstructPath } from './private/construct-props';
 import {
   PACKAGE_TYPE,
   PackageAttribute,
@@ -52,6 +52,11 @@ export abstract class PackageSource {
    * A file of your repository, uploaded as a CDK file asset by `cdk deploy`. When its content
    * changes, the asset's key changes and the package gets a new version.
    *
+   * The CDK staging bucket is encrypted with SSE-KMS by the default bootstrap, which the service
+   * cannot read: the handler copies the file into an SSE-S3 bucket the stack gets for this (made
+   * only when a stack uses `fromAsset`) right before the service imports it, and removes the
+   * copy afterwards.
+   *
    * @param path the local path of the file (a zip file for a plugin)
    */
   public static fromAsset(path: string): PackageSource {
@@ -62,7 +67,9 @@ export abstract class PackageSource {
    * An object already in S3. Use a new key for a new version of the file: a change of key is what
    * makes the package update.
    *
-   * The bucket must not use SSE-KMS encryption: the service cannot read such objects.
+   * The object must be readable by the service: not encrypted with SSE-KMS (SSE-S3 is fine), in
+   * the stack's Region, and readable by the provider's role, which the construct grants
+   * (`s3:GetObject` on that object; a bucket policy must not deny it).
    */
   public static fromBucket(bucket: s3.IBucket, key: string): PackageSource {
     return new BucketPackageSource(bucket, key);
@@ -153,13 +160,13 @@ export interface PackageProps {
  * |---|---|
  * | Create | CreatePackage, then wait through COPYING and VALIDATING until AVAILABLE |
  * | Create, COPY_FAILED or VALIDATION_FAILED | DeletePackage for the package this Create made, then fail with the service's ErrorType and ErrorMessage |
- * | Create, the name is taken by another package | fail naming that package's id; it is not touched |
+ * | Create, CreatePackage says the name is taken by another package | fail naming that package's id; it is not touched (AWS-owned and partner packages of the name do not count unless CreatePackage says so) |
  * | Update, new source (file content or key) | UpdatePackage, then wait until AVAILABLE; `packageVersion` moves on |
- * | Update, description only | UpdatePackage with the same source, no wait |
+ * | Update, description only | UpdatePackage with the same source (the only call that changes it), then wait until AVAILABLE with the new description |
  * | Update, new name | a replacement: a new package; CloudFormation then deletes the old one |
  * | Update, new type or engine version with the same name | fail: it needs a new name |
  * | Delete | DeletePackage, then wait until it is gone |
- * | Delete, still associated with a domain | fail naming the domains |
+ * | Delete, still associated with a domain | wait up to 2 minutes for the service's reads to catch up, then fail naming the domains |
  * | Delete, already gone | succeed at once |
  *
  * How the handler tells its own package from someone else's: every package it creates carries,
@@ -195,42 +202,63 @@ export class Package extends Construct {
 
   constructor(scope: Construct, id: string, props: PackageProps) {
     super(scope, id);
-    this.packageName = props.packageName;
-    this.packageType = props.packageType;
-    if (!Token.isUnresolved(props.packageName)) {
-      atSynth(() => checkPackageName(props.packageName, 'packageName'));
-    }
-    if (props.engineVersion !== undefined && !Token.isUnresolved(props.engineVersion)) {
-      atSynth(() => checkEngineVersion(props.engineVersion, 'engineVersion'));
-    }
-    atSynth(() => checkEngineVersionForType(props.packageType, props.engineVersion, 'engineVersion'));
-    if (props.description !== undefined && !Token.isUnresolved(props.description)) {
-      atSynth(() => checkDescription(props.description, 'description'));
-    }
+    try {
+      this.packageName = props.packageName;
+      this.packageType = props.packageType;
+      if (!Token.isUnresolved(props.packageName)) {
+        atSynth(() => checkPackageName(props.packageName, 'packageName'));
+      }
+      if (props.engineVersion !== undefined && !Token.isUnresolved(props.engineVersion)) {
+        atSynth(() => checkEngineVersion(props.engineVersion, 'engineVersion'));
+      }
+      atSynth(() => checkEngineVersionForType(props.packageType, props.engineVersion, 'engineVersion'));
+      if (props.description !== undefined && !Token.isUnresolved(props.description)) {
+        atSynth(() => checkDescription(props.description, 'description'));
+      }
 
-    const source = props.source.bind(this);
-    const provider = LifecycleProvider.of(this);
-    const resource = lifecycleResource(this, {
-      constructName: 'Package',
-      claims: Token.isUnresolved(props.packageName)
-        ? []
-        : [{ key: `package-name:${props.packageName}`, subject: `package name ${props.packageName}` }],
-      resourceType: PACKAGE_TYPE,
-      // A Package only ever removes what it made itself: a rollback changes nothing for it.
-      readsStackStatus: false,
-      timeout: props.timeout,
-      properties: {
-        [PackageKey.PACKAGE_NAME]: props.packageName,
-        [PackageKey.PACKAGE_TYPE]: props.packageType,
-        [PackageKey.S3_BUCKET_NAME]: source.bucket.bucketName,
-        [PackageKey.S3_KEY]: source.key,
-        [PackageKey.ENGINE_VERSION]: props.engineVersion,
-        [PackageKey.PACKAGE_DESCRIPTION]: props.description,
-      },
-    });
-    provider.allowPackageManagement(resource);
-    provider.allowPackageSourceRead(resource, source.bucket, source.key);
-    this.packageId = resource.getAttString(PackageAttribute.PACKAGE_ID);
-    this.packageVersion = resource.getAttString(PackageAttribute.PACKAGE_VERSION);
+      const source = props.source.bind(this);
+      // The service reads a package file only from a bucket in the domain's Region (developer
+      // guide, third-party plugins): known at synth when the bucket's Region is.
+      const bucketRegion = source.bucket.env.region;
+      const stackRegion = Stack.of(this).region;
+      if (!Token.isUnresolved(bucketRegion) && !Token.isUnresolved(stackRegion) && bucketRegion !== stackRegion) {
+        throw new Error(
+          `${this.node.path}: the package file's bucket ${source.bucket.bucketName} is in ${bucketRegion}, not in the stack's Region ${stackRegion}: ` +
+            'the service imports package files only from a bucket in the Region of the domains; copy the file into a bucket there.',
+        );
+      }
+      const provider = LifecycleProvider.of(this);
+      // A file asset lives in the CDK staging bucket, which the service cannot read (SSE-KMS): the
+      // handler copies it into the provider's SSE-S3 bucket first.
+      const copyBucket = props.source instanceof AssetPackageSource ? provider.packageSourceCopyBucket() : undefined;
+      const resource = lifecycleResource(this, {
+        constructName: 'Package',
+        claims: Token.isUnresolved(props.packageName)
+          ? []
+          : [{ key: `package-name:${props.packageName}`, subject: `package name ${props.packageName}` }],
+        resourceType: PACKAGE_TYPE,
+        // A Package only ever removes what it made itself: a rollback changes nothing for it.
+        readsStackStatus: false,
+        timeout: props.timeout,
+        properties: {
+          [PackageKey.PACKAGE_NAME]: props.packageName,
+          [PackageKey.PACKAGE_TYPE]: props.packageType,
+          [PackageKey.S3_BUCKET_NAME]: source.bucket.bucketName,
+          [PackageKey.S3_KEY]: source.key,
+          [PackageKey.SOURCE_COPY_BUCKET]: copyBucket?.bucketName,
+          [PackageKey.ENGINE_VERSION]: props.engineVersion,
+          [PackageKey.PACKAGE_DESCRIPTION]: props.description,
+        },
+      });
+      provider.allowPackageManagement(resource);
+      provider.allowPackageSourceRead(resource, source.bucket, source.key);
+      if (copyBucket) {
+        provider.allowPackageSourceCopies(resource);
+      }
+      this.packageId = resource.getAttString(PackageAttribute.PACKAGE_ID);
+      this.packageVersion = resource.getAttString(PackageAttribute.PACKAGE_VERSION);
+    } catch (error) {
+      throw withConstructPath(this, error);
+    }
   }
 }

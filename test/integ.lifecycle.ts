@@ -10,6 +10,13 @@
  *      Delete; CloudFormation runs them before it removes the shared provider);
  *   3. the active connection ends DELETED (or REJECTED, had it still been pending);
  *   4. no package is associated with the package domain any more.
+ * Beside them, probes that settle what AWS does not document (docs/aws-assumptions.md, "Settled
+ * by the integration test"): a Package made from a file asset (the SSE-KMS staging bucket,
+ * copied by the handler) is AVAILABLE; CreatePackage straight from the staging bucket ends
+ * COPY_FAILED; GetPackageVersionHistory lists the newest version first; an outbound connection
+ * made without the local owner and Region is listed by DescribeOutboundConnections at once. A
+ * probe that fails means AWS answers the other way, which the handlers cope with: change the
+ * emulator's default for that switch and the document, not the handlers.
  *
  * Nothing here runs offline except synthesis: `npm run integ:snapshot` writes the snapshot next to
  * this file and test/package/integ-snapshot.test.ts checks that it is current. The README
@@ -44,15 +51,21 @@
  * docs/aws-assumptions.md lists: the stack deploys and deletes, and the handler logs say whether
  * the plugin took JSON Patch `test` ("refuses JSON Patch test" when not) and which API root answered.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as path from 'path';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import {
   DomainVpcEndpoint,
   InboundConnectionDeletion,
   InboundConnectionRejection,
+  Package,
   PackageDissociation,
+  PackageSource,
+  PackageType,
   RoleMembership,
   SecurityRole,
   VpcEndpointAccess,
@@ -151,6 +164,15 @@ if (securedDomainName !== '') {
     users: ['cdk-opensearch-lifecycle-integ-probe'],
   });
 }
+// Probe: a file asset lands in the SSE-KMS staging bucket; the handler copies it so that the
+// service can import it. Deploying the stack under test is the probe (deleted with it).
+const SYNONYMS_FILE = path.join(__dirname, 'lib', 'fixtures', 'synonyms.txt');
+new Package(stack, 'ProbeAssetPackage', {
+  packageName: 'integ-probe-asset',
+  packageType: PackageType.TXT_DICTIONARY,
+  source: PackageSource.fromAsset(SYNONYMS_FILE),
+  timeout: Duration.minutes(20),
+});
 
 // The assertions live in a stack of their own that is deployed after the stack under test; it has
 // no reference to it (an export would keep the stack under test from being deleted).
@@ -205,3 +227,91 @@ if (vpcEndpointDomain && vpcEndpointVpcId && vpcEndpointSubnets.length > 0) {
       .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.seconds(30) }),
   );
 }
+
+// ---------------------------------------------------------------- probes of what AWS does not document
+
+const PACKAGE_WAIT = { totalTimeout: Duration.minutes(20), interval: Duration.seconds(20) };
+const packageNamed = (name: string) => ({ Filters: [{ Name: 'PackageName', Value: [name] }] });
+
+// The staging bucket's object, imported as it is: COPY_FAILED settles that the copy is needed.
+const stagedFile = new s3assets.Asset(assertionStack, 'ProbeStagedFile', { path: SYNONYMS_FILE });
+const stagedCreate = integ.assertions.awsApiCall('OpenSearch', 'createPackage', {
+  PackageName: 'integ-probe-staging',
+  PackageType: 'TXT-DICTIONARY',
+  PackageSource: { S3BucketName: stagedFile.s3BucketName, S3Key: stagedFile.s3ObjectKey },
+});
+// The service reads the file with the caller's permissions.
+stagedCreate.provider.addToRolePolicy({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [stagedFile.bucket.arnForObjects('*')] });
+const stagedFailed = integ.assertions
+  .awsApiCall('OpenSearch', 'describePackages', packageNamed('integ-probe-staging'))
+  .expect(ExpectedResult.objectLike({ PackageDetailsList: [{ PackageName: 'integ-probe-staging', PackageStatus: 'COPY_FAILED' }] }))
+  .waitForAssertions(PACKAGE_WAIT);
+const stagedDeleted = integ.assertions.awsApiCall('OpenSearch', 'deletePackage', {
+  PackageID: stagedCreate.getAttString('PackageDetails.PackageID'),
+});
+stagedCreate.next(stagedFailed).next(stagedDeleted);
+
+// The version history's order: two versions, imported from SSE-S3 copies of two files.
+const probeBucket = new s3.Bucket(assertionStack, 'ProbeFiles', {
+  encryption: s3.BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  removalPolicy: RemovalPolicy.DESTROY,
+  autoDeleteObjects: true,
+});
+const copyInto = (key: string) => {
+  const copy = integ.assertions.awsApiCall('S3', 'copyObject', {
+    Bucket: probeBucket.bucketName,
+    Key: key,
+    CopySource: `${stagedFile.s3BucketName}/${stagedFile.s3ObjectKey}`,
+    ServerSideEncryption: 'AES256',
+  });
+  copy.provider.addToRolePolicy({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [stagedFile.bucket.arnForObjects('*')] });
+  copy.provider.addToRolePolicy({ Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: [probeBucket.arnForObjects('*')] });
+  return copy;
+};
+const firstFile = copyInto('history/v1.txt');
+const secondFile = copyInto('history/v2.txt');
+const historyCreate = integ.assertions.awsApiCall('OpenSearch', 'createPackage', {
+  PackageName: 'integ-probe-history',
+  PackageType: 'TXT-DICTIONARY',
+  PackageSource: { S3BucketName: probeBucket.bucketName, S3Key: 'history/v1.txt' },
+});
+const historyId = historyCreate.getAttString('PackageDetails.PackageID');
+const available = (version: string) =>
+  integ.assertions
+    .awsApiCall('OpenSearch', 'describePackages', packageNamed('integ-probe-history'))
+    .expect(ExpectedResult.objectLike({ PackageDetailsList: [{ PackageStatus: 'AVAILABLE', AvailablePackageVersion: version }] }))
+    .waitForAssertions(PACKAGE_WAIT);
+const historyUpdate = integ.assertions.awsApiCall('OpenSearch', 'updatePackage', {
+  PackageID: historyId,
+  PackageSource: { S3BucketName: probeBucket.bucketName, S3Key: 'history/v2.txt' },
+  CommitMessage: 'integ-probe second version',
+});
+const newestFirst = integ.assertions
+  .awsApiCall('OpenSearch', 'getPackageVersionHistory', { PackageID: historyId })
+  .expect(
+    ExpectedResult.objectLike({ PackageVersionHistoryList: [{ PackageVersion: 'v2', CommitMessage: 'integ-probe second version' }] }),
+  );
+const historyDeleted = integ.assertions.awsApiCall('OpenSearch', 'deletePackage', { PackageID: historyId });
+firstFile
+  .next(secondFile)
+  .next(historyCreate)
+  .next(available('v1'))
+  .next(historyUpdate)
+  .next(available('v2'))
+  .next(newestFirst)
+  .next(historyDeleted);
+
+// An outbound connection made without the local owner and Region, looked up by id at once.
+const outboundCreate = integ.assertions.awsApiCall('OpenSearch', 'createOutboundConnection', {
+  LocalDomainInfo: { AWSDomainInformation: { DomainName: packageDomainName } },
+  RemoteDomainInfo: { AWSDomainInformation: { DomainName: destinationDomainName, OwnerId: stack.account, Region: stack.region } },
+  ConnectionAlias: 'integ-probe',
+  ConnectionMode: 'DIRECT',
+});
+const connectionId = outboundCreate.getAttString('ConnectionId');
+const listedAtOnce = integ.assertions
+  .awsApiCall('OpenSearch', 'describeOutboundConnections', { Filters: [{ Name: 'connection-id', Values: [connectionId] }] })
+  .expect(ExpectedResult.objectLike({ Connections: [{ ConnectionId: connectionId }] }));
+const outboundDeleted = integ.assertions.awsApiCall('OpenSearch', 'deleteOutboundConnection', { ConnectionId: connectionId });
+outboundCreate.next(listedAtOnce).next(outboundDeleted);

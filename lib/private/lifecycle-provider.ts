@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aws, CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
@@ -191,6 +191,8 @@ export class LifecycleProvider extends Construct {
   private readonly role: iam.Role;
   /** Where each grant goes: see grants.ts. */
   private readonly grants: GrantLayout;
+  /** The bucket for copies of package files (PackageSource.fromAsset), made once. */
+  private sourceCopyBucket?: s3.IBucket;
 
   /**
    * @param createdBy the path of the construct that created it, for messages
@@ -396,6 +398,65 @@ export class LifecycleProvider extends Construct {
     const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
     const objectArn = `arn:${partition}:s3:::${bucket.bucketName}/${key}`;
     this.grantFor(resource, 'Package', undefined, [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objectArn] })]);
+  }
+
+  /**
+   * The stack's bucket for the copies of package files the service cannot read where they are (CDK
+   * file assets: the default bootstrap encrypts the staging bucket with SSE-KMS, and "OpenSearch
+   * Service can't access files on S3 that you protect using an AWS KMS key", developer guide,
+   * Custom packages). Made at the first call only, so a stack without `PackageSource.fromAsset`
+   * has none. SSE-S3, private, TLS only; the handler removes each copy once the service has
+   * imported it, and a lifecycle rule expires any it could not, so that the bucket is empty when
+   * the stack is deleted.
+   *
+   * The role may put, read (the service imports with the caller's permissions) and delete objects
+   * of this bucket only, in the Package kind's policy, on which the resource depends.
+   */
+  public packageSourceCopyBucket(): s3.IBucket {
+    this.sourceCopyBucket ??= this.newSourceCopyBucket();
+    return this.sourceCopyBucket;
+  }
+
+  /** Allows a Package's handler the objects of the copy bucket (see packageSourceCopyBucket). */
+  public allowPackageSourceCopies(resource: CustomResource): void {
+    const bucket = this.packageSourceCopyBucket();
+    const region = Stack.of(this).region;
+    const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
+    this.grantFor(resource, 'Package', undefined, [
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        resources: [`arn:${partition}:s3:::${bucket.bucketName}/*`],
+      }),
+    ]);
+  }
+
+  private newSourceCopyBucket(): s3.IBucket {
+    const bucket = new s3.Bucket(this, 'PackageSourceCopies', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeNagFindings(bucket, [
+      {
+        rule: 'AwsSolutions-S1',
+        reason:
+          'Holds only short-lived copies of package files the stack already deploys as assets (each removed once imported); access logs would add a second bucket for no record worth keeping.',
+      },
+    ]);
+    const region = Stack.of(this).region;
+    const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    acknowledgeNagFindings(this, [
+      {
+        rule: 'AwsSolutions-IAM5',
+        appliesTo: `Resource::arn:${Token.isUnresolved(partition) ? '<AWS::Partition>' : partition}:s3:::<${bucketId}>/*`,
+        reason:
+          'The objects of the bucket the stack has for copies of package files only; their keys (package name and asset hash) are known only to the handler.',
+      },
+    ]);
+    return bucket;
   }
 
   /**

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { InboundConnectionAcceptance, OutboundConnection } from '../../lib';
-import type { World } from '../../emulator';
+import { variantProfiles, type World } from '../../emulator';
 import { Runner, expectNoResponseUrlLeak, startRunner, statuses } from './helpers';
 
 const SOURCE_ENV = { account: '111111111111', region: 'us-east-1' };
@@ -66,6 +66,7 @@ async function start(options: Parameters<typeof startRunner>[4] = {}): Promise<R
   runner = await startRunner(WORLD, TIMING, TIME_COMPRESSION, undefined, options);
   return runner;
 }
+const startWithVariants = start;
 
 /** The service calls that changed something, with who made them. */
 function mutationsWithCaller(runner: Runner): string[] {
@@ -87,7 +88,11 @@ async function destinationHasLooked(runner: Runner): Promise<void> {
   throw new Error('the destination stack never looked for its connection');
 }
 
-describe('two stacks in two accounts', () => {
+// Every value of every emulator switch (a new connection unseen by the first reads, the local
+// owner and region required, ...) is played by one of the profiles.
+describe.each(variantProfiles())('two stacks in two accounts, %s', (_label, variants) => {
+  const start = (options: Parameters<typeof startRunner>[4] = {}) => startWithVariants({ variants, ...options });
+
   test('source first, then destination: created by the source account, accepted by the destination account, both ended on destroy', async () => {
     const { run } = await start();
     const source = await run.deploy(cdkOut, SOURCE_STACK);

@@ -13,7 +13,7 @@ import { App } from 'aws-cdk-lib';
 import { OpenSearchLifecycleConsumerStack, OpenSearchLifecycleExampleStack, OpenSearchLifecycleSourceStack } from '../../bin/example-stack';
 import { diffWorld } from '../../tools/local-deploy';
 import { EXAMPLE_TIMING, EXAMPLE_WORLD, seedExampleNetwork } from '../../tools/local-deploy/example-world';
-import type { World } from '../../emulator';
+import { variantProfiles, type World } from '../../emulator';
 import { CREATE_FAILED_MARKER, ENV, Runner, expectNoResponseUrlLeak, mutatingCalls, startRunner, statuses } from './helpers';
 
 const STACK = 'OpenSearchLifecycleExample';
@@ -56,7 +56,8 @@ function synthExample(next: boolean): {
   };
 }
 
-describe('example app, deployed, updated and destroyed locally', () => {
+// Under each variant profile: every value of every emulator switch is played by one of them.
+describe.each(variantProfiles())('example app, deployed, updated and destroyed locally, %s', (_label, variants) => {
   let runner: Runner;
   let seed: World;
   const initial = synthExample(false);
@@ -64,7 +65,7 @@ describe('example app, deployed, updated and destroyed locally', () => {
   const ids = initial.ids;
 
   beforeAll(async () => {
-    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, TIME_COMPRESSION);
+    runner = await startRunner(EXAMPLE_WORLD, EXAMPLE_TIMING, TIME_COMPRESSION, undefined, { variants });
     seedExampleNetwork(runner.run.emulator);
     seed = runner.run.emulator.snapshot();
   });
@@ -118,12 +119,26 @@ describe('example app, deployed, updated and destroyed locally', () => {
       expect(run.emulator.security('logs-destination')!.rolesMapping['shop-logs-search'].backend_roles).toEqual([
         'arn:aws:iam::222222222222:role/shop-logs-search',
       ]);
-      // The package's source is the dictionary file of the repository, published from cdk.out.
+      // The package's source is the dictionary file of the repository, published from cdk.out into
+      // the staging bucket (SSE-KMS, which the service cannot read), and copied by the handler into
+      // the stack's SSE-S3 bucket, from which the service imported it; the copy is removed after.
       const created = run.emulator.requests.find((request) => request.operation === 'CreatePackage')!.body as {
         PackageSource: { S3BucketName: string; S3Key: string };
       };
-      expect(created.PackageSource.S3BucketName).toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
-      expect(run.emulator.hasObject(created.PackageSource.S3BucketName, created.PackageSource.S3Key)).toBe(true);
+      const [copy, removal] = run.emulator.s3Requests;
+      expect(copy).toMatchObject({
+        operation: 'CopyObject',
+        bucket: created.PackageSource.S3BucketName,
+        key: created.PackageSource.S3Key,
+        encryption: 'AES256',
+        status: 200,
+      });
+      expect(copy.copySource).toMatch(/^cdk-hnb659fds-assets-111111111111-us-east-1\/[0-9a-f]{64}\.txt$/);
+      expect(run.emulator.objectEncryption('cdk-hnb659fds-assets-111111111111-us-east-1', copy.copySource!.split('/')[1])).toBe('aws:kms');
+      expect(created.PackageSource.S3BucketName).not.toBe('cdk-hnb659fds-assets-111111111111-us-east-1');
+      expect(created.PackageSource.S3Key).toBe(`product-synonyms/${copy.copySource!.split('/')[1]}`);
+      expect(removal).toMatchObject({ operation: 'DeleteObject', bucket: copy.bucket, key: copy.key });
+      expect(run.emulator.hasObject(copy.bucket, copy.key)).toBe(false);
       expect(run.emulator.managedPackage(SYNONYMS_ID)).toMatchObject({ status: 'AVAILABLE', availableVersion: 'v1' });
       expect(run.resourcesOf(STACK)[ids.rejection].physicalResourceId).toBe('opensearch-inbound-connection-rejection:cc-pending-0001');
     },

@@ -131,7 +131,8 @@ describe('CreateOutboundConnection', () => {
   });
 
   test('a local domain of another account: refused, nothing made', async () => {
-    await expectError(stranger.send(new CreateOutboundConnectionCommand(CREATE)), 'ResourceNotFoundException', 409);
+    // ResourceNotFoundException is not among CreateOutboundConnection's modeled errors.
+    await expectError(stranger.send(new CreateOutboundConnectionCommand(CREATE)), 'ValidationException', 400);
     await expectError(
       source.send(
         new CreateOutboundConnectionCommand({

@@ -334,6 +334,7 @@ describe('DissociatePackages', () => {
         LastUpdated: new Date(T0),
         DomainName: DOMAIN,
         DomainPackageStatus: 'DISSOCIATING',
+        PrerequisitePackageIDList: [],
       },
       expect.objectContaining({ PackageID: 'pkg-abc1', PackageType: 'ZIP-PLUGIN', DomainPackageStatus: 'DISSOCIATING' }),
     ]);

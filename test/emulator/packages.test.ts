@@ -15,7 +15,7 @@ import {
   OpenSearchClient,
   UpdatePackageCommand,
 } from '@aws-sdk/client-opensearch';
-import { OpenSearchEmulator } from '../../emulator';
+import { OpenSearchEmulator, VARIANT_CHOICES, variantCases } from '../../emulator';
 import { EmulatorClients } from './clients';
 
 const T0 = 1_700_000_000_000;
@@ -111,11 +111,13 @@ describe('package catalog', () => {
     expect(PackageDetails).toMatchObject({ PackageStatus: 'AVAILABLE', AvailablePackageVersion: 'v1', PackageDescription: 'new' });
   });
 
-  test('UpdatePackage while COPYING: ConflictException', async () => {
+  test('UpdatePackage while COPYING: ValidationException "in progress" (ConflictException is not among its modeled errors)', async () => {
     emulator.setPackageTiming({ copyMs: Infinity });
     const id = await create();
     await expect(client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt') }))).rejects.toMatchObject({
-      name: 'ConflictException',
+      name: 'ValidationException',
+      message: expect.stringContaining('in progress'),
+      $metadata: { httpStatusCode: 400 },
     });
   });
 
@@ -169,7 +171,7 @@ describe('package catalog', () => {
       ),
     ).rejects.toThrow('Package is already in desired state');
     await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: dictionary }] }));
-    expect((await entry())?.PrerequisitePackageIDList).toBeUndefined();
+    expect((await entry())?.PrerequisitePackageIDList).toEqual([]);
   });
 
   test('a package not yet available cannot be associated', async () => {
@@ -329,5 +331,131 @@ describe('package catalog', () => {
     emulator.reset({});
     expect(emulator.managedPackages()).toEqual([]);
     expect(emulator.hasObject('assets-bucket', 'synonyms-1.txt')).toBe(false);
+  });
+});
+
+describe('variants: the answers AWS does not document, one switch each', () => {
+  afterEach(() => emulator.setVariants(Object.fromEntries(Object.entries(VARIANT_CHOICES).map(([k, v]) => [k, v[0]]))));
+
+  test('variantCases lists every combination, labelled', () => {
+    expect(variantCases('versionHistoryOrder', 'packageNotFound').map(([label]) => label)).toEqual([
+      'versionHistoryOrder=newest-first, packageNotFound=ResourceNotFoundException',
+      'versionHistoryOrder=newest-first, packageNotFound=ValidationException',
+      'versionHistoryOrder=oldest-first, packageNotFound=ResourceNotFoundException',
+      'versionHistoryOrder=oldest-first, packageNotFound=ValidationException',
+    ]);
+    expect(() => emulator.setVariants({ versionHistoryOrder: 'sideways' as never })).toThrow(
+      'Variant versionHistoryOrder must be one of newest-first, oldest-first',
+    );
+    expect(() => emulator.setVariants({ unknown: 1 } as never)).toThrow("Unknown variant 'unknown'");
+  });
+
+  test('the variants outlive reset', () => {
+    emulator.setVariants({ versionHistoryOrder: 'oldest-first' });
+    emulator.reset({});
+    expect(emulator.variants().versionHistoryOrder).toBe('oldest-first');
+  });
+
+  test.each(VARIANT_CHOICES.versionHistoryOrder)('versionHistoryOrder %s', async (order) => {
+    emulator.setVariants({ versionHistoryOrder: order });
+    const id = await create();
+    await client.send(new UpdatePackageCommand({ PackageID: id, PackageSource: source('synonyms-2.txt'), CommitMessage: 'second' }));
+    const history = await client.send(new GetPackageVersionHistoryCommand({ PackageID: id }));
+    const versions = history.PackageVersionHistoryList?.map((v) => v.PackageVersion);
+    expect(versions).toEqual(order === 'newest-first' ? ['v2', 'v1'] : ['v1', 'v2']);
+  });
+
+  test.each(VARIANT_CHOICES.packageNotFound)('packageNotFound %s', async (answer) => {
+    emulator.setVariants({ packageNotFound: answer });
+    const failure = client.send(new DeletePackageCommand({ PackageID: 'F404' }));
+    await expect(failure).rejects.toMatchObject({
+      name: answer,
+      message: 'Package not found: F404',
+      $metadata: { httpStatusCode: answer === 'ValidationException' ? 400 : 409 },
+    });
+  });
+
+  test.each(VARIANT_CHOICES.sameSourceUpdate)('sameSourceUpdate %s', async (variant) => {
+    emulator.setVariants({ sameSourceUpdate: variant });
+    const id = await create();
+    const updated = await client.send(
+      new UpdatePackageCommand({ PackageID: id, PackageSource: source(), PackageDescription: 'new words' }),
+    );
+    expect(updated.PackageDetails?.PackageStatus).toBe(variant === 'description-only' ? 'AVAILABLE' : 'COPYING');
+    expect((await status(id))?.AvailablePackageVersion).toBe(variant === 'description-only' ? 'v1' : 'v2');
+  });
+
+  test.each(VARIANT_CHOICES.foreignPackageName)('foreignPackageName %s: AWS-owned and partner packages share names', async (variant) => {
+    emulator.setVariants({ foreignPackageName: variant });
+    emulator.addManagedPackage({ packageId: 'G253805861', packageName: 'analysis-nori' });
+    emulator.addManagedPackage({ packageId: 'pkg-0a1b', packageName: 'rni', packageOwner: 'partner-vendor' });
+    const listed = await client.send(new DescribePackagesCommand({ Filters: [{ Name: 'PackageName', Value: ['rni'] }] }));
+    expect(listed.PackageDetailsList?.map((p) => [p.PackageID, p.PackageOwner])).toEqual([['pkg-0a1b', 'partner-vendor']]);
+    for (const name of ['analysis-nori', 'rni']) {
+      const attempt = create(name);
+      if (variant === 'allowed') await expect(attempt).resolves.toMatch(/^F/);
+      else await expect(attempt).rejects.toThrow(`Package with name ${name} already exists`);
+    }
+  });
+
+  test.each(VARIANT_CHOICES.domainsForPackageLagReads)('domainsForPackageLagReads %s', async (reads) => {
+    emulator.setVariants({ domainsForPackageLagReads: reads });
+    const id = await create();
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id }] }));
+    await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }));
+    await client.send(new DissociatePackageCommand({ DomainName: DOMAIN, PackageID: id }));
+    const listings: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      listings.push((await client.send(new ListDomainsForPackageCommand({ PackageID: id }))).DomainPackageDetailsList!.length);
+    }
+    expect(listings).toEqual(reads === 0 ? [0, 0, 0, 0, 0] : [1, 1, 1, 0, 0]);
+    // DeletePackage itself is not fooled by the lag.
+    await expect(client.send(new DeletePackageCommand({ PackageID: id }))).resolves.toBeDefined();
+  });
+
+  test.each(VARIANT_CHOICES.packageInUse)('packageInUse %s: DissociatePackages of a dictionary an index uses', async (answer) => {
+    emulator.setVariants({ packageInUse: answer });
+    const id = await create();
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id }] }));
+    await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }));
+    emulator.markInUse(DOMAIN, id);
+    await expect(client.send(new DissociatePackageCommand({ DomainName: DOMAIN, PackageID: id }))).rejects.toMatchObject({
+      name: answer,
+      message: expect.stringContaining('currently in use'),
+    });
+    emulator.markInUse(DOMAIN, id, false);
+    await expect(client.send(new DissociatePackageCommand({ DomainName: DOMAIN, PackageID: id }))).resolves.toBeDefined();
+  });
+
+  test.each(VARIANT_CHOICES.reassociateActive)('reassociateActive %s', async (variant) => {
+    emulator.setVariants({ reassociateActive: variant });
+    const id = await create();
+    const associate = (prerequisites?: string[]) =>
+      client.send(
+        new AssociatePackagesCommand({
+          DomainName: DOMAIN,
+          PackageList: [{ PackageID: id, ...(prerequisites ? { PrerequisitePackageIDList: prerequisites } : {}) }],
+        }),
+      );
+    await associate();
+    await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }));
+    const same = associate();
+    if (variant === 'accepted') await expect(same).resolves.toBeDefined();
+    else await expect(same).rejects.toThrow('Package is already in desired state');
+    await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }));
+    const other = associate(['G1']);
+    if (variant === 'always-refused') await expect(other).rejects.toThrow('Package is already in desired state');
+    else await expect(other).resolves.toBeDefined();
+  });
+
+  test.each(VARIANT_CHOICES.prerequisitesEchoed)('prerequisitesEchoed %s', async (variant) => {
+    emulator.setVariants({ prerequisitesEchoed: variant });
+    emulator.addManagedPackage({ packageId: 'G1', packageName: 'analysis-icu' });
+    const id = await create();
+    await client.send(
+      new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: id, PrerequisitePackageIDList: ['G1'] }] }),
+    );
+    const listed = (await client.send(new ListPackagesForDomainCommand({ DomainName: DOMAIN }))).DomainPackageDetailsList?.[0];
+    expect(listed?.PrerequisitePackageIDList).toEqual(variant === 'echoed' ? ['G1'] : undefined);
   });
 });

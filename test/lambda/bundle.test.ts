@@ -78,6 +78,13 @@ describe('the handler bundle', () => {
     }
   });
 
+  test('carries its own pinned S3 client, for the copy of a package file (CopyObject)', () => {
+    const code = fs.readFileSync(BUNDLE, 'utf8');
+    expect(code.includes('x-amz-copy-source')).toBe(true);
+    const pinned = JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-s3/package.json'), 'utf8')).version;
+    expect(pinned).toBe('3.1138.0');
+  });
+
   test('runs alone, away from any node_modules, in a fresh node process against the emulator', async () => {
     // A copy outside the repository: any require of a package the bundle does not carry would fail.
     const alone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'index.js');

@@ -8,7 +8,7 @@
 import { randomUUID } from 'crypto';
 import { isComplete, onEvent } from '../../lambda';
 import { Handover, IsCompleteEvent, ResourceEvent } from '../../lambda/lifecycle';
-import { OpenSearchEmulator, SeedConnection, Timing, World } from '../../emulator';
+import { OpenSearchEmulator, SeedConnection, Timing, VARIANT_CHOICES, Variants, World } from '../../emulator';
 import {
   CloudFormationCall,
   CloudFormationFault,
@@ -93,6 +93,7 @@ export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () =
     stack.calls = cloudformation.calls;
     process.env.AWS_ENDPOINT_URL_OPENSEARCH = emulator.endpoint;
     process.env.OPENSEARCH_LIFECYCLE_DOMAIN_URL_PREFIX = emulator.domainUrlPrefix;
+    process.env.AWS_ENDPOINT_URL_S3 = emulator.s3Endpoint;
     process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudformation.endpoint;
   });
   beforeEach(() => {
@@ -113,6 +114,17 @@ export function useEmulator(): { emulator: () => OpenSearchEmulator; stack: () =
     stack: () => stack,
   };
 }
+
+/**
+ * Plays these variants (see emulator `Variants`) for the tests of the enclosing describe block,
+ * typically one row of `describe.each(variantCases(...))`; the defaults come back afterwards.
+ */
+export function useVariants(emulator: () => OpenSearchEmulator, variants: Variants): void {
+  beforeEach(() => emulator().setVariants(variants));
+  afterAll(() => emulator().setVariants(DEFAULT_VARIANTS));
+}
+
+const DEFAULT_VARIANTS: Variants = Object.fromEntries(Object.entries(VARIANT_CHOICES).map(([key, choices]) => [key, choices[0]]));
 
 /** Resets the emulator to a world and timing (0 = settles at the next read). */
 export function seed(emulator: OpenSearchEmulator, world: World, timing: Timing = {}): void {

@@ -7,7 +7,9 @@ import {
 } from '@aws-sdk/client-opensearch';
 import { isComplete, onEvent } from '../../lambda';
 import { outboundConnection } from '../../lambda/outbound-connection';
-import { CREATE_FAILED_MARKER, aged, event, run, seed, useEmulator } from './harness';
+import { variantCases } from '../../emulator';
+import { VISIBILITY_GRACE_MS } from '../../lambda/inbound-connections';
+import { CREATE_FAILED_MARKER, aged, event, run, seed, useEmulator, useVariants } from './harness';
 
 const { emulator, stack } = useEmulator();
 const OUTBOUND = 'Custom::OpenSearchOutboundConnection';
@@ -52,7 +54,7 @@ async function createdConnection(alias = 'to-destination'): Promise<string> {
   try {
     const created = await own.send(
       new CreateOutboundConnectionCommand({
-        LocalDomainInfo: { AWSDomainInformation: { DomainName: 'logs-source' } },
+        LocalDomainInfo: { AWSDomainInformation: { DomainName: 'logs-source', OwnerId: '111111111111', Region: 'us-east-1' } },
         RemoteDomainInfo: { AWSDomainInformation: { DomainName: 'logs-destination', OwnerId: '222222222222', Region: 'eu-west-1' } },
         ConnectionAlias: alias,
       }),
@@ -77,8 +79,9 @@ describe('OutboundConnection handler', () => {
       expect(outcome.data).toEqual({ ConnectionId: 'cc-out-000001', ConnectionStatus: 'PENDING_ACCEPTANCE' });
       expect(mutated()).toEqual(['CreateOutboundConnection']);
       const request = emulator().requests.find((r) => r.operation === 'CreateOutboundConnection')!;
+      // The local owner and region are sent too: optional in the model, always sent by the developer guide's example.
       expect(request.body).toEqual({
-        LocalDomainInfo: { AWSDomainInformation: { DomainName: 'logs-source' } },
+        LocalDomainInfo: { AWSDomainInformation: { DomainName: 'logs-source', OwnerId: '111111111111', Region: 'us-east-1' } },
         RemoteDomainInfo: { AWSDomainInformation: { DomainName: 'logs-destination', OwnerId: '222222222222', Region: 'eu-west-1' } },
         ConnectionAlias: 'to-destination',
         ConnectionMode: 'DIRECT',
@@ -204,7 +207,7 @@ describe('OutboundConnection handler', () => {
       expect(mutated()).toEqual([]);
     });
 
-    test('throttled CreateOutboundConnection: retried by the SDK, one connection', async () => {
+    test('throttled CreateOutboundConnection: tried again after a look-up found nothing (the SDK never re-sends it), one connection', async () => {
       seed(emulator(), WORLD);
       emulator().injectFault({ operation: 'CreateOutboundConnection', kind: 'throttle', times: 2 });
       const outcome = await run(event(OUTBOUND, 'Create', props()));
@@ -236,7 +239,7 @@ describe('OutboundConnection handler', () => {
       expect(mutated()).toEqual(['CreateOutboundConnection']);
     });
 
-    test('CreateOutboundConnection still failing after the SDK retries, not made: the Create fails, nothing made', async () => {
+    test('CreateOutboundConnection still failing after three tries, not made: the Create fails, nothing made', async () => {
       seed(emulator(), WORLD);
       emulator().injectFault({ operation: 'CreateOutboundConnection', kind: 'internal', times: 4 });
       await expect(run(event(OUTBOUND, 'Create', props()))).rejects.toThrow(
@@ -252,6 +255,41 @@ describe('OutboundConnection handler', () => {
       await expect(run(event(OUTBOUND, 'Create', props()))).rejects.toThrow(
         /^CreateOutboundConnection to-destination from domain logs-source .* failed: AccessDeniedException: .*permissions boundary/,
       );
+    });
+  });
+
+  describe.each(variantCases('newConnectionHiddenForReads', 'localDomainInfo'))('Create and Delete, %s', (_label, variants) => {
+    useVariants(emulator, variants);
+
+    test('a new connection is PENDING_ACCEPTANCE in the end, whether or not the first reads show it', async () => {
+      seed(emulator(), WORLD);
+      const outcome = await run(event(OUTBOUND, 'Create', props()));
+      expect(outcome.physicalResourceId).toBe(CREATED('cc-out-000001'));
+      expect(outcome.data).toEqual({ ConnectionId: 'cc-out-000001', ConnectionStatus: 'PENDING_ACCEPTANCE' });
+      expect(outcome.polls).toBe(variants.newConnectionHiddenForReads);
+      expect(mutated()).toEqual(['CreateOutboundConnection']);
+    });
+
+    test('not listed after the grace period: the connection this Create made is deleted before it fails', async () => {
+      seed(emulator(), WORLD);
+      const attempt = run(event(OUTBOUND, 'Create', props({ TimeoutSeconds: 600 })), { beforePoll: aged(VISIBILITY_GRACE_MS) });
+      if (variants.newConnectionHiddenForReads === 0) {
+        expect((await attempt).data.ConnectionStatus).toBe('PENDING_ACCEPTANCE');
+        return;
+      }
+      await expect(attempt).rejects.toThrow(
+        'Outbound connection cc-out-000001 (to-destination from domain logs-source to domain logs-destination of account 222222222222 in eu-west-1) is not listed by DescribeOutboundConnections 30 seconds after it was made or found. The connection this Create made is DELETING. Deploy again.',
+      );
+      expect(mutated()).toEqual(['CreateOutboundConnection', 'DeleteOutboundConnection']);
+      expect(emulator().connection('cc-out-000001')?.status).toBe('DELETED');
+    });
+
+    test('a Delete right after the connection was made deletes it even if the reads do not show it yet', async () => {
+      seed(emulator(), WORLD, { deleteMs: 20 });
+      const id = await createdConnection();
+      await run(event(OUTBOUND, 'Delete', props(), { physicalResourceId: CREATED(id) }));
+      expect(emulator().connection(id)?.status).toBe('DELETED');
+      expect(mutated()).toEqual(['CreateOutboundConnection', 'DeleteOutboundConnection']);
     });
   });
 
@@ -368,11 +406,15 @@ describe('OutboundConnection handler', () => {
       expect(mutated()).toEqual([]);
     });
 
-    test('gone: succeeds at once, no call', async () => {
+    test('not listed: DeleteOutboundConnection settles it (a lagging read may hide it); not found = gone, done', async () => {
       seed(emulator(), WORLD);
       const outcome = await run(event(OUTBOUND, 'Delete', props(), { physicalResourceId: CREATED('cc-gone-00001') }));
       expect(outcome.handover.Done).toBe(true);
-      expect(mutated()).toEqual([]);
+      expect(
+        emulator()
+          .requests.filter((r) => r.operation === 'DeleteOutboundConnection')
+          .map((r) => r.errorType),
+      ).toEqual(['ResourceNotFoundException']);
     });
 
     test('DELETING (the destination deleted it): waits, no call', async () => {

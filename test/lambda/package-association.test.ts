@@ -1,7 +1,7 @@
-import { SeedDomain } from '../../emulator';
+import { SeedDomain, variantCases } from '../../emulator';
 import { packageAssociationPhysicalId } from '../../lib/private/contracts/package-association';
 import { onEvent } from '../../lambda';
-import { STACK_ID, aged, event, mutations, passTime, run, seed, stackEvent, useEmulator, virtualTime } from './harness';
+import { STACK_ID, aged, event, mutations, passTime, run, seed, stackEvent, useEmulator, useVariants, virtualTime } from './harness';
 
 const { emulator, stack } = useEmulator();
 const ASSOCIATION = 'Custom::OpenSearchPackageAssociation';
@@ -342,6 +342,92 @@ describe('PackageAssociation handler', () => {
       emulator().injectFault({ operation: 'AssociatePackages', kind: 'conflict', times: 3 });
       await run(update([{ PackageId: 'F1' }, { PackageId: 'F2' }], [{ PackageId: 'F1' }]));
       expect(on()).toEqual(['F1 ACTIVE', 'F2 ACTIVE']);
+    });
+  });
+
+  describe.each(variantCases('prerequisitesEchoed', 'reassociateActive'))('prerequisites and re-association, %s', (_label, variants) => {
+    useVariants(emulator, variants);
+    const accepted = (operation: string) =>
+      emulator()
+        .mutatingRequests()
+        .filter((r) => r.operation === operation && r.status === 200);
+    const prerequisitesOf = (id: string) =>
+      emulator()
+        .packages(DOMAIN)
+        ?.find((p) => p.packageId === id)?.prerequisitePackageIds ?? [];
+
+    test('a plugin, and a dictionary that needs it: done once both are ACTIVE, whether or not the domain echoes the list', async () => {
+      world();
+      const outcome = await run(create([{ PackageId: 'F4' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4'] }]));
+      expect(outcome.polls).toBeLessThanOrEqual(2);
+      expect(accepted('AssociatePackages')).toHaveLength(1);
+      expect(prerequisitesOf('F1')).toEqual(['F4']);
+    });
+
+    test('only the prerequisites change: associated again at most once, and done; the domain has the new ones unless the service refuses', async () => {
+      world();
+      const old = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4'] }];
+      await run(create(old));
+      emulator().clearRequests();
+      const next = [{ PackageId: 'F4' }, { PackageId: 'F3' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4', 'F3'] }];
+      const outcome = await run(update(next, old));
+      expect(outcome.polls).toBeLessThanOrEqual(2);
+      expect(accepted('AssociatePackages').length).toBeLessThanOrEqual(1);
+      expect(prerequisitesOf('F1')).toEqual(variants.reassociateActive === 'always-refused' ? ['F4'] : ['F4', 'F3']);
+    });
+
+    test('crash point: the same Create runs again once everything is ACTIVE: nothing associated again when the domain says which prerequisites it has; at most once otherwise', async () => {
+      world();
+      const request = create([{ PackageId: 'F4' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4'] }]);
+      await run(request);
+      emulator().clearRequests();
+      await run(request);
+      expect(accepted('AssociatePackages').length).toBeLessThanOrEqual(variants.prerequisitesEchoed === 'echoed' ? 0 : 1);
+      expect(prerequisitesOf('F1')).toEqual(['F4']);
+    });
+
+    test("polls that do not show onEvent's association yet (stale reads): wait, never a second AssociatePackages", async () => {
+      world();
+      const associations: unknown[] = [];
+      const outcome = await run(create([{ PackageId: 'F1' }]), {
+        beforePoll: (e, poll) => {
+          // Polls 0 and 1 read the domain as it was before onEvent's call; poll 2 sees it ACTIVE.
+          // (Seeding clears the request log: what was asked is kept first.)
+          associations.push(...emulator().requests.filter((r) => r.operation === 'AssociatePackages'));
+          if (poll <= 2) {
+            seed(emulator(), { domains: [{ domainName: DOMAIN, packages: poll < 2 ? [] : [{ packageId: 'F1' }] }] });
+            emulator().addManagedPackage({ packageId: 'F1', packageName: 'synonyms' });
+          }
+          return e;
+        },
+      });
+      expect(outcome.polls).toBe(2);
+      associations.push(...emulator().requests.filter((r) => r.operation === 'AssociatePackages'));
+      // onEvent's one call only.
+      expect(associations).toHaveLength(1);
+    });
+
+    test('a listed package stuck in DISSOCIATION_FAILED: fails at once with its ErrorDetails instead of waiting until the deadline', async () => {
+      world([{ packageId: 'F1', status: 'DISSOCIATION_FAILED', errorType: 'InUse', errorMessage: 'An index uses it' }]);
+      let polls = 0;
+      await expect(
+        run(create([{ PackageId: 'F1' }, { PackageId: 'F3' }]), {
+          beforePoll: (e, poll) => {
+            polls = poll + 1;
+            return e;
+          },
+        }),
+      ).rejects.toThrow(`Packages of domain ${DOMAIN} are DISSOCIATION_FAILED (F1: InUse: An index uses it)`);
+      expect(polls).toBe(0);
+    });
+
+    test('a package an Update adds that is ACTIVE already, with other prerequisites: taken as it is, so a rollback can tell', async () => {
+      world([{ packageId: 'F4' }, { packageId: 'F1' }]);
+      await run(create([{ PackageId: 'F4' }]));
+      emulator().clearRequests();
+      await run(update([{ PackageId: 'F4' }, { PackageId: 'F1', PrerequisitePackageIds: ['F4'] }], [{ PackageId: 'F4' }]));
+      expect(accepted('AssociatePackages')).toEqual([]);
+      expect(prerequisitesOf('F1')).toEqual([]);
     });
   });
 

@@ -1,6 +1,18 @@
 import { createHash } from 'crypto';
-import { SeedDomain } from '../../emulator';
-import { CREATE_FAILED_MARKER, PACKAGES, STACK_ID, aged, event, mutations, releasedAtPoll, run, seed, useEmulator } from './harness';
+import { SeedDomain, variantCases } from '../../emulator';
+import {
+  CREATE_FAILED_MARKER,
+  PACKAGES,
+  STACK_ID,
+  aged,
+  event,
+  mutations,
+  releasedAtPoll,
+  run,
+  seed,
+  useEmulator,
+  useVariants,
+} from './harness';
 
 const { emulator } = useEmulator();
 const PHYSICAL_ID = (domain: string, logicalId = 'Resource') =>
@@ -23,6 +35,35 @@ const deleteEvent = (domain: string, packageIds: string[], extra: Record<string,
   event(PACKAGES, 'Delete', props(domain, packageIds, extra), { physicalResourceId: PHYSICAL_ID(domain) });
 
 describe('PackageDissociation handler', () => {
+  describe.each(variantCases('packageInUse'))('a dictionary an index still uses, %s', (_label, variants) => {
+    useVariants(emulator, variants);
+
+    test("fails at once with the service's words and the advice, instead of waiting until the timeout", async () => {
+      seed(emulator(), { domains: [products(['F111111111', 'F222222222'])] });
+      emulator().markInUse('search-products', 'F111111111');
+      let polls = 0;
+      await expect(
+        run(deleteEvent('search-products', ['F111111111', 'F222222222']), {
+          beforePoll: (e, poll) => {
+            polls = poll + 1;
+            return e;
+          },
+        }),
+      ).rejects.toThrow(
+        `DissociatePackages on domain search-products failed: ${variants.packageInUse}: Package F111111111 is currently in use by one or more indices of domain search-products. Remove the packages from every index that uses them, then retry.`,
+      );
+      expect(polls).toBe(0);
+      expect(remaining()).toEqual(['F111111111 ACTIVE', 'F222222222 ACTIVE']);
+    });
+
+    test('a busy domain (ConflictException without "in use") is still waited out', async () => {
+      seed(emulator(), { domains: [products(['F111111111'])] });
+      emulator().injectFault({ operation: 'DissociatePackages', kind: 'conflict', times: 2 });
+      await run(deleteEvent('search-products', ['F111111111']));
+      expect(remaining()).toEqual([]);
+    });
+  });
+
   describe('Create', () => {
     test('an existing domain: no change', async () => {
       seed(emulator(), { domains: [products(['F111111111'])] });

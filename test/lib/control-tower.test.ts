@@ -70,7 +70,7 @@ function stackWithProvider(options?: OpenSearchLifecycleProviderOptions): Contro
 const PROVIDER = 'CdkOpenSearchLifecycleProvider';
 
 describe('AWS Control Tower proactive controls (cdk-validator-cfnguard)', () => {
-  test('the default example stack: only findings that a setting removes (vpc, logEncryptionKey, waiterTracing), none acknowledged', () => {
+  test("the default example stack: only findings that a setting removes (vpc, logEncryptionKey, waiterTracing) and those of the package file copies' bucket, none acknowledged", () => {
     const report = controlTowerReport((app) => new OpenSearchLifecycleExampleStack(app, 'Example', { env: ENV }));
     const at = (control: string, child: string) => `${control} Example/${PROVIDER}/${child}`;
     expect(report.findings).toEqual(
@@ -87,6 +87,14 @@ describe('AWS Control Tower proactive controls (cdk-validator-cfnguard)', () => 
         at('CT.LAMBDA.PR.3', 'Provider/framework-onTimeout/Resource'),
         // waiterTracing
         at('CT.STEPFUNCTIONS.PR.2', 'Provider/waiter-state-machine/Resource'),
+        // The bucket for copies of package files (PackageSource.fromAsset), by design: SSE-S3,
+        // since the service cannot read SSE-KMS (CT.S3.PR.10 asks for KMS); it only holds copies
+        // removed once imported, so no access logs, event notifications, object lock or versions.
+        at('CT.S3.PR.2', 'PackageSourceCopies/Resource'),
+        at('CT.S3.PR.4', 'PackageSourceCopies/Resource'),
+        at('CT.S3.PR.9', 'PackageSourceCopies/Resource'),
+        at('CT.S3.PR.10', 'PackageSourceCopies/Resource'),
+        at('CT.S3.PR.11', 'PackageSourceCopies/Resource'),
       ].sort(),
     );
     expect(report.acknowledged).toEqual([]);

@@ -108,6 +108,28 @@ describe('Package', () => {
     expect(() => bucketPackage(stack, 'Synonyms', { description: 'x'.repeat(961) })).toThrow('description must be at most 960 characters');
   });
 
+  test('a package file in a bucket of another Region fails at synth, naming the construct; the same Region is fine', () => {
+    const stack = new Stack(new App(), 'Regions', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const elsewhere = s3.Bucket.fromBucketAttributes(stack, 'Elsewhere', { bucketName: 'packages-us', region: 'us-east-1' });
+    expect(
+      () =>
+        new Package(stack, 'Synonyms', {
+          packageName: 'synonyms',
+          packageType: PackageType.TXT_DICTIONARY,
+          source: PackageSource.fromBucket(elsewhere, 'synonyms.txt'),
+        }),
+    ).toThrow("Regions/Synonyms: the package file's bucket packages-us is in us-east-1, not in the stack's Region eu-west-1");
+    const here = s3.Bucket.fromBucketAttributes(stack, 'Here', { bucketName: 'packages-eu', region: 'eu-west-1' });
+    expect(
+      () =>
+        new Package(stack, 'Stopwords', {
+          packageName: 'stopwords',
+          packageType: PackageType.TXT_DICTIONARY,
+          source: PackageSource.fromBucket(here, 'stopwords.txt'),
+        }),
+    ).not.toThrow();
+  });
+
   test('IAM: package management on * and read access to exactly the source object', () => {
     const stack = newStack();
     bucketPackage(stack);

@@ -11,6 +11,7 @@ import * as http from 'http';
 import { randomUUID } from 'crypto';
 import { create } from 'xmlbuilder';
 import { closableServer, listenOnLoopback } from './local-server';
+import { recordExchange } from '../../emulator/exchange-log';
 
 const XML_NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
@@ -102,19 +103,35 @@ export class CloudFormationService {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
+        // Every exchange is recorded for the check against botocore's model (the caller's prefix left out).
+        const reply = (status: number, xml: string, fault: boolean, errorType?: string) => {
+          recordExchange({
+            service: 'cloudformation',
+            method: request.method ?? 'POST',
+            path: new URL(request.url ?? '/', 'http://stand-in.invalid').pathname.replace(/^\/invocations\/[^/]+/, '') || '/',
+            query: {},
+            userAgent: String(request.headers['user-agent'] ?? ''),
+            requestBody: body,
+            status,
+            ...(errorType !== undefined ? { errorType } : {}),
+            responseBody: xml,
+            ...(fault ? { fault: 'injected' } : {}),
+          });
+          send(response, status, xml);
+        };
         const callerId = /^\/invocations\/([^/?]+)/.exec(request.url ?? '')?.[1];
         const parameters = new URLSearchParams(body);
         const authorized = this.options.authorize?.(callerId, parameters.get('Action') ?? '', parameters.get('StackName') ?? undefined);
-        if (!authorized) return this.answer(body, response);
+        if (!authorized) return this.answer(body, reply);
         authorized.then(
           (fault) => {
-            if (!fault) return this.answer(body, response);
+            if (!fault) return this.answer(body, reply);
             this.calls.push({
               action: parameters.get('Action') ?? '',
               stackName: parameters.get('StackName') ?? undefined,
               answer: fault.code,
             });
-            send(response, fault.httpStatus, errorDocument(fault));
+            reply(fault.httpStatus, errorDocument(fault), false, fault.code);
           },
           (error: Error) => send(response, 500, errorDocument({ httpStatus: 500, code: 'InternalFailure', message: error.message })),
         );
@@ -127,14 +144,16 @@ export class CloudFormationService {
     return this.close();
   }
 
-  private answer(body: string, response: http.ServerResponse): void {
+  /** Answers through `reply`: the status, the document, whether a test injected it, and the error code. */
+  private answer(body: string, reply: (status: number, xml: string, injected: boolean, errorType?: string) => void): void {
     const parameters = new URLSearchParams(body);
     const action = parameters.get('Action') ?? '';
     const stackName = parameters.get('StackName') ?? undefined;
-    const fault = this.options.onRequest?.(action, stackName) ?? this.fault(action, stackName);
+    const injected = this.options.onRequest?.(action, stackName);
+    const fault = injected ?? this.fault(action, stackName);
     if (fault) {
       this.calls.push({ action, stackName, answer: fault.code });
-      send(response, fault.httpStatus, errorDocument(fault));
+      reply(fault.httpStatus, errorDocument(fault), injected !== undefined, fault.code);
       return;
     }
     if (action === 'DescribeStackEvents') {
@@ -145,12 +164,12 @@ export class CloudFormationService {
       const page = events.slice(from, from + STACK_EVENTS_PAGE_SIZE);
       const next = from + STACK_EVENTS_PAGE_SIZE < events.length ? String(from + STACK_EVENTS_PAGE_SIZE) : undefined;
       this.calls.push({ action, stackName, answer: `${page.length} events` });
-      send(response, 200, describeStackEventsDocument(page, next));
+      reply(200, describeStackEventsDocument(page, next), false);
       return;
     }
     const stack = this.options.describe(stackName!)!;
     this.calls.push({ action, stackName, answer: stack.stackStatus });
-    send(response, 200, describeStacksDocument(stack));
+    reply(200, describeStacksDocument(stack), false);
   }
 
   /** CloudFormation's own answers to what it cannot serve. */

@@ -40,7 +40,9 @@ export function publishFileAssets(cdkOut: string, env: StackEnvironment, emulato
       for (const destination of Object.values(asset.destinations ?? {})) {
         if (!destination.bucketName || !destination.objectKey) continue;
         const bucket = substitute(destination.bucketName, env);
-        emulator.putObject(bucket, destination.objectKey, body);
+        // Encrypted with SSE-KMS, as the default bootstrap's staging bucket encrypts every object:
+        // the service cannot import such a file (the Package handler copies it first).
+        emulator.putObject(bucket, destination.objectKey, body, 'aws:kms');
         published.push(`s3://${bucket}/${destination.objectKey}`);
       }
     }

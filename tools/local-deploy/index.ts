@@ -19,7 +19,7 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import { OpenSearchEmulator, localSessionToken, type Timing, type World } from '../../emulator';
+import { OpenSearchEmulator, localSessionToken, type Timing, type Variants, type World } from '../../emulator';
 import { VIRTUAL_CLOCK_PRELOAD, VirtualClock, unlimited } from './clock';
 import { readStack } from './assembly';
 import {
@@ -59,6 +59,11 @@ export interface LocalDeploymentOptions {
    * @deprecated
    */
   readonly timeCompression?: number;
+  /**
+   * How the emulator answers where AWS documents no answer (emulator `Variants`). Default: the
+   * first choice of each switch.
+   */
+  readonly variants?: Variants;
   /** Where event lines go. Default: process.stdout. */
   readonly log?: (line: string) => void;
   /** Real ms between progress lines when not printing to a TTY. Default 5000; 0 = none. */
@@ -121,7 +126,12 @@ export class LocalDeployment {
    */
   static async start(options: LocalDeploymentOptions = {}): Promise<LocalDeployment> {
     const clock = new VirtualClock();
-    const emulator = await OpenSearchEmulator.start({ world: options.world, timing: options.timing, clock: () => clock.now() });
+    const emulator = await OpenSearchEmulator.start({
+      world: options.world,
+      timing: options.timing,
+      variants: options.variants,
+      clock: () => clock.now(),
+    });
     let endpoint: ResponseEndpoint | undefined;
     let run: LocalDeployment | undefined;
     try {
@@ -235,6 +245,8 @@ export class LocalDeployment {
               ...(fn.roleArn ? { AWS_SESSION_TOKEN: localSessionToken(fn.roleArn) } : {}),
               // Its own path too, so that each call is evaluated against the caller's role.
               AWS_ENDPOINT_URL_CLOUDFORMATION: `${this.cloudformation.endpoint}/invocations/${sandboxId}`,
+              // CopyObject and DeleteObject of package files (PackageSource.fromAsset).
+              AWS_ENDPOINT_URL_S3: emulator.s3Endpoint,
             }
           : {},
     });

@@ -21,6 +21,12 @@ export const PackageKey = {
   PACKAGE_TYPE: 'PackageType',
   S3_BUCKET_NAME: 'S3BucketName',
   S3_KEY: 'S3Key',
+  /**
+   * Set for a file the service cannot read where it is (a CDK file asset, in the SSE-KMS staging
+   * bucket): the provider's SSE-S3 bucket the handler copies it into before CreatePackage and
+   * UpdatePackage, under `<PackageName>/<S3Key>`.
+   */
+  SOURCE_COPY_BUCKET: 'SourceCopyBucket',
   ENGINE_VERSION: 'EngineVersion',
   PACKAGE_DESCRIPTION: 'PackageDescription',
   TIMEOUT_SECONDS: PropertyKey.TIMEOUT_SECONDS,
@@ -55,6 +61,7 @@ export interface PackageProperties {
   readonly packageType: PackageTypeName;
   readonly s3BucketName: string;
   readonly s3Key: string;
+  readonly sourceCopyBucket?: string;
   readonly engineVersion?: string;
   readonly description?: string;
   readonly timeoutSeconds: number;
@@ -132,6 +139,7 @@ export function parsePackageProperties(raw: unknown): PackageProperties {
     packageType,
     s3BucketName: checkBucketName(bag[PackageKey.S3_BUCKET_NAME]),
     s3Key: checkObjectKey(bag[PackageKey.S3_KEY]),
+    sourceCopyBucket: optional(bag, PackageKey.SOURCE_COPY_BUCKET, (value) => checkBucketName(value, PackageKey.SOURCE_COPY_BUCKET)),
     engineVersion,
     description: optional(bag, PackageKey.PACKAGE_DESCRIPTION, checkDescription),
     timeoutSeconds: optional(bag, PackageKey.TIMEOUT_SECONDS, checkTimeoutSeconds) ?? DEFAULT_TIMEOUT_SECONDS,
@@ -169,4 +177,9 @@ export function markedDescription(description: string | undefined, mark: string)
 export function sourceCommitMessage(bucket: string, key: string): string {
   const digest = createHash('sha256').update(`s3://${bucket}/${key}`).digest('hex').slice(0, 16);
   return `cdk-opensearch-lifecycle source ${digest}`;
+}
+
+/** The key of a package file's copy in the provider's bucket: per package name, so no two packages share one. */
+export function sourceCopyKey(packageName: string, key: string): string {
+  return `${packageName}/${key}`;
 }

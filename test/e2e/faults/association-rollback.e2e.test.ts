@@ -12,7 +12,7 @@
 import { AssociatePackagesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { Stack } from 'aws-cdk-lib';
 import { AssociatedPackage, InboundConnectionRejection, PackageAssociation } from '../../../lib';
-import type { World } from '../../../emulator';
+import { variantProfiles, type World } from '../../../emulator';
 import { Runner, inbound, importedDomain, statuses, synth } from '../helpers';
 import { acceptedMutations, expectInvariants, startFaultRunner } from './helpers';
 
@@ -52,11 +52,12 @@ const synthV2 = () =>
     return { association: grown, failing };
   });
 
-describe('a rollback Update of a PackageAssociation', () => {
+// Under each variant profile: prerequisites echoed or not, re-association refused or accepted, ...
+describe.each(variantProfiles())('a rollback Update of a PackageAssociation, %s', (_label, variants) => {
   let runner: Runner;
 
   beforeAll(async () => {
-    runner = await startFaultRunner(WORLD, {}, 150);
+    runner = await startFaultRunner(WORLD, {}, 150, { variants });
   });
   afterAll(() => runner?.run.stop());
 
