@@ -334,6 +334,41 @@ test("a request to a domain's own REST API is evaluated too: without its es:ESHt
   }
 });
 
+test('S3 requests are evaluated too: without the grant on the copy bucket a Package from a file asset cannot copy it, and nothing is imported', async () => {
+  const v1 = synth('IamS3Copy', (stack) => ({
+    pkg: new Package(stack, 'Synonyms', {
+      packageName: 'iam-s3-synonyms',
+      packageType: PackageType.TXT_DICTIONARY,
+      source: PackageSource.fromAsset(SYNONYMS),
+    }),
+  }));
+  // Take s3:PutObject (the copy's target) out of the template, as a provider that forgot it would.
+  const templateFile = path.join(v1.cdkOut, `${v1.stackName}.template.json`);
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  let removed = 0;
+  for (const resource of Object.values<{ Properties: { PolicyDocument?: { Statement: Array<{ Action: string | string[] }> } } }>(
+    template.Resources,
+  )) {
+    for (const statement of resource.Properties?.PolicyDocument?.Statement ?? []) {
+      const actions = [statement.Action].flat();
+      statement.Action = actions.filter((action) => action !== 's3:PutObject');
+      removed += actions.length - statement.Action.length;
+    }
+  }
+  expect(removed).toBe(1);
+  fs.writeFileSync(templateFile, JSON.stringify(template));
+  const { run } = await startRunner(WORLD, {}, 1);
+  try {
+    expect((await run.deploy(v1.cdkOut, v1.stackName)).ok).toBe(false);
+    const copies = run.serviceCalls.filter((call) => call.operation === 'CopyObject');
+    expect(copies.length).toBeGreaterThan(0);
+    expect(copies.every((call) => call.status === 403 && call.errorType === 'AccessDenied')).toBe(true);
+    expect(run.serviceCalls.some((call) => call.operation === 'CreatePackage')).toBe(false);
+  } finally {
+    await run.stop();
+  }
+});
+
 test('the fixture the Package scenarios import exists', () => {
   expect(fs.existsSync(SYNONYMS)).toBe(true);
 });

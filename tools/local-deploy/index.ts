@@ -152,6 +152,7 @@ export class LocalDeployment {
         onServiceRequest: options.onServiceRequest,
         iam: run.iamAuthorizer,
         domainOfHost: (host) => emulator.domainOfEndpointHost(host),
+        s3Upstream: emulator.s3Endpoint,
       });
       await run.lambda.start();
       await run.sfn.start();
@@ -245,8 +246,8 @@ export class LocalDeployment {
               ...(fn.roleArn ? { AWS_SESSION_TOKEN: localSessionToken(fn.roleArn) } : {}),
               // Its own path too, so that each call is evaluated against the caller's role.
               AWS_ENDPOINT_URL_CLOUDFORMATION: `${this.cloudformation.endpoint}/invocations/${sandboxId}`,
-              // CopyObject and DeleteObject of package files (PackageSource.fromAsset).
-              AWS_ENDPOINT_URL_S3: emulator.s3Endpoint,
+              // CopyObject and DeleteObject of package files (PackageSource.fromAsset), through the proxy too.
+              AWS_ENDPOINT_URL_S3: `${this.proxy.endpointFor(sandboxId)}/s3`,
             }
           : {},
     });

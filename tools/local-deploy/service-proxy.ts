@@ -121,6 +121,32 @@ export interface ServiceProxyOptions {
    * the emulator drops it, as no domain answers).
    */
   readonly domainOfHost?: (host: string) => { name: string; ownerId: string; region: string } | undefined;
+  /**
+   * The emulator's S3 endpoint. Requests under `<sandbox endpoint>/s3/` (AWS_ENDPOINT_URL_S3,
+   * path-style) go there, each evaluated as S3 authorizes it: CopyObject needs s3:GetObject on
+   * the source and s3:PutObject on the target, DeleteObject s3:DeleteObject on the object.
+   */
+  readonly s3Upstream?: string;
+}
+
+/** The S3 request of a path under `/s3/` (path-style `/<bucket>/<key>`), as IAM sees it. */
+function s3Grants(
+  method: string,
+  path: string,
+  copySource: string | undefined,
+  partition: string,
+): Array<{ action: string; resource: string }> {
+  const object = `arn:${partition}:s3:::${decodeURIComponent(path.replace(/^\/s3\//, ''))}`;
+  if (method === 'DELETE') return [{ action: 's3:DeleteObject', resource: object }];
+  if (method === 'PUT' && copySource !== undefined) {
+    const source = decodeURIComponent(copySource.replace(/^\//, '').split('?')[0]);
+    return [
+      { action: 's3:GetObject', resource: `arn:${partition}:s3:::${source}` },
+      { action: 's3:PutObject', resource: object },
+    ];
+  }
+  if (method === 'PUT') return [{ action: 's3:PutObject', resource: object }];
+  return [{ action: 's3:GetObject', resource: object }];
 }
 
 const PREFIX = /^\/invocations\/([^/]+)(\/.*)$/;
@@ -198,7 +224,13 @@ export class ServiceProxy {
     }
     const call: ServiceCall = {
       at: this.options.clock.now(),
-      operation: operationOf(method, path),
+      operation: path.startsWith('/s3/')
+        ? method === 'DELETE'
+          ? 'DeleteObject'
+          : req.headers['x-amz-copy-source'] !== undefined
+            ? 'CopyObject'
+            : `S3 ${method}`
+        : operationOf(method, path),
       method,
       path,
       body: parsed,
@@ -215,6 +247,29 @@ export class ServiceProxy {
       return;
     }
     const [, partition, , region, account] = fn.arn.split(':');
+    if (path.startsWith('/s3/') && this.options.s3Upstream) {
+      const copySource = req.headers['x-amz-copy-source'];
+      const grants = s3Grants(method, path, typeof copySource === 'string' ? copySource : undefined, partition);
+      Promise.all(grants.map((grant) => this.options.iam.authorize({ roleArn: fn.roleArn!, functionName: fn.name, ...grant }))).then(
+        (decisions) => {
+          const denied = decisions.find((decision) => !decision.allowed);
+          if (!denied || denied.allowed)
+            return this.pass(req, res, body, call, upstreamPath.replace(/^\/s3/, ''), invocation, this.options.s3Upstream);
+          // S3's own answer to a denied request.
+          call.status = 403;
+          call.errorType = 'AccessDenied';
+          res.writeHead(403, { 'content-type': 'application/xml' });
+          res.end(
+            `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>${denied.message}</Message><RequestId>local</RequestId></Error>`,
+          );
+        },
+        (error: Error) => {
+          res.writeHead(500, { 'content-type': 'application/xml' });
+          res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>${error.message}</Message></Error>`);
+        },
+      );
+      return;
+    }
     const dataPlane = DATA_PLANE.exec(path);
     const domain = dataPlane ? this.options.domainOfHost?.(decodeURIComponent(dataPlane[1])) : undefined;
     if (dataPlane && !domain) {
@@ -263,17 +318,19 @@ export class ServiceProxy {
     call: ServiceCall,
     upstreamPath: string,
     invocation: InvocationRecord | undefined,
+    upstreamUrl?: string,
   ): void {
     const method = call.method;
+    const target = upstreamUrl ? new URL(upstreamUrl) : this.target;
 
     const upstream = http.request(
       {
-        protocol: this.target.protocol,
-        hostname: this.target.hostname,
-        port: this.target.port,
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
         method,
         path: upstreamPath,
-        headers: { ...forwardedHeaders(req.headers), host: this.target.host, 'content-length': String(body.length) },
+        headers: { ...forwardedHeaders(req.headers), host: target.host, 'content-length': String(body.length) },
         agent: this.agent,
       },
       (answer) => {
