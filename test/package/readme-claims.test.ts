@@ -22,9 +22,10 @@ function section(title: string): string {
 }
 
 // 255 lines for seven constructs; then a complete two-stack Quick start app (TypeScript and Python),
-// how grants are laid out, and a section each for VPC endpoints and fine-grained access control.
-test('the README stays a user guide of at most 360 lines', () => {
-  expect(README.split('\n').length).toBeLessThanOrEqual(360);
+// how grants are laid out, a section each for VPC endpoints and fine-grained access control, and
+// what a package file needs.
+test('the README stays a user guide of at most 365 lines', () => {
+  expect(README.split('\n').length).toBeLessThanOrEqual(365);
 });
 
 describe('the set-up commands', () => {
