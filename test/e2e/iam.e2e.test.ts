@@ -61,6 +61,32 @@ function denials(run: LocalDeployment): string[] {
   ];
 }
 
+/**
+ * Takes from the synthesized template the actions `drop` matches (in the policies `inPolicy`
+ * names), as a provider that forgot those grants would have written it; returns how many it took.
+ */
+function withoutGrants(
+  app: { cdkOut: string; stackName: string },
+  drop: (action: string) => boolean,
+  inPolicy = (_id: string) => true,
+): number {
+  const templateFile = path.join(app.cdkOut, `${app.stackName}.template.json`);
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  let removed = 0;
+  for (const [id, resource] of Object.entries<{ Properties?: { PolicyDocument?: { Statement: Array<{ Action: string | string[] }> } } }>(
+    template.Resources,
+  )) {
+    if (!inPolicy(id)) continue;
+    for (const statement of resource.Properties?.PolicyDocument?.Statement ?? []) {
+      const actions = [statement.Action].flat();
+      statement.Action = actions.filter((action) => !drop(action));
+      removed += actions.length - statement.Action.length;
+    }
+  }
+  fs.writeFileSync(templateFile, JSON.stringify(template));
+  return removed;
+}
+
 /** A construct that keeps the provider in the stack, and grants nothing the removed kinds need. */
 type Keeper = 'package' | 'rejection';
 
@@ -260,22 +286,13 @@ test('one grant fewer in the synthesized template: the Delete that needs it is d
     packages: new PackageDissociation(stack, 'Packages', { domain: importedDomain(stack, 'search-c'), packageIds: ['F222222222'] }),
   }));
   // Take es:DissociatePackages out of the domain policy, as a provider that forgot it would.
-  const templateFile = path.join(v1.cdkOut, `${v1.stackName}.template.json`);
-  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
-  let removed = 0;
-  for (const [id, resource] of Object.entries<{
-    Type: string;
-    Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } };
-  }>(template.Resources)) {
-    if (!id.startsWith('LifecycleDomainGrants')) continue;
-    for (const statement of resource.Properties.PolicyDocument.Statement) {
-      const actions = [statement.Action].flat();
-      statement.Action = actions.filter((action) => action !== 'es:DissociatePackages');
-      removed += actions.length - statement.Action.length;
-    }
-  }
-  expect(removed).toBe(1);
-  fs.writeFileSync(templateFile, JSON.stringify(template));
+  expect(
+    withoutGrants(
+      v1,
+      (action) => action === 'es:DissociatePackages',
+      (id) => id.startsWith('LifecycleDomainGrants'),
+    ),
+  ).toBe(1);
   const { run } = await startRunner(WORLD, {}, 1);
   try {
     expect((await run.deploy(v1.cdkOut, v1.stackName)).status).toBe('CREATE_COMPLETE');
@@ -306,21 +323,7 @@ test("a request to a domain's own REST API is evaluated too: without its es:ESHt
     }),
   }));
   // Take the HTTP grants out of the template, as a provider that forgot them would.
-  const templateFile = path.join(v1.cdkOut, `${v1.stackName}.template.json`);
-  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
-  let removed = 0;
-  for (const resource of Object.values<{
-    Type: string;
-    Properties: { PolicyDocument?: { Statement: Array<{ Action: string | string[] }> } };
-  }>(template.Resources)) {
-    for (const statement of resource.Properties?.PolicyDocument?.Statement ?? []) {
-      const actions = [statement.Action].flat();
-      statement.Action = actions.filter((action) => !action.startsWith('es:ESHttp'));
-      removed += actions.length - statement.Action.length;
-    }
-  }
-  expect(removed).toBe(4);
-  fs.writeFileSync(templateFile, JSON.stringify(template));
+  expect(withoutGrants(v1, (action) => action.startsWith('es:ESHttp'))).toBe(4);
   const { run } = await startRunner({ domains: [{ domainName: 'secure-logs' }] }, {}, 1);
   try {
     const deployed = await run.deploy(v1.cdkOut, v1.stackName);
@@ -343,20 +346,7 @@ test('S3 requests are evaluated too: without the grant on the copy bucket a Pack
     }),
   }));
   // Take s3:PutObject (the copy's target) out of the template, as a provider that forgot it would.
-  const templateFile = path.join(v1.cdkOut, `${v1.stackName}.template.json`);
-  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
-  let removed = 0;
-  for (const resource of Object.values<{ Properties: { PolicyDocument?: { Statement: Array<{ Action: string | string[] }> } } }>(
-    template.Resources,
-  )) {
-    for (const statement of resource.Properties?.PolicyDocument?.Statement ?? []) {
-      const actions = [statement.Action].flat();
-      statement.Action = actions.filter((action) => action !== 's3:PutObject');
-      removed += actions.length - statement.Action.length;
-    }
-  }
-  expect(removed).toBe(1);
-  fs.writeFileSync(templateFile, JSON.stringify(template));
+  expect(withoutGrants(v1, (action) => action === 's3:PutObject')).toBe(1);
   const { run } = await startRunner(WORLD, {}, 1);
   try {
     expect((await run.deploy(v1.cdkOut, v1.stackName)).ok).toBe(false);
