@@ -52,7 +52,7 @@
  * the plugin took JSON Patch `test` ("refuses JSON Patch test" when not) and which API root answered.
  */
 import * as path from 'path';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -315,3 +315,13 @@ const listedAtOnce = integ.assertions
   .expect(ExpectedResult.objectLike({ Connections: [{ ConnectionId: connectionId }] }));
 const outboundDeleted = integ.assertions.awsApiCall('OpenSearch', 'deleteOutboundConnection', { ConnectionId: connectionId });
 outboundCreate.next(listedAtOnce).next(outboundDeleted);
+
+// integ-tests-alpha grants each call's SDK name as an IAM action, so the copy probe's role gets
+// `s3:CopyObject`, which IAM does not have (CopyObject is authorized as s3:GetObject on the source
+// and s3:PutObject on the target, both granted above). cfn-lint's W3037 reports that action; it is
+// skipped on that role only: the assertion provider's, whose construct id integ-tests-alpha fixes.
+for (const role of assertionStack.node.findAll().filter(CfnResource.isCfnResource)) {
+  if (role.cfnResourceType === 'AWS::IAM::Role' && role.node.path.includes('SingletonFunction1488541a7b23466481b69b4408076b81')) {
+    role.addMetadata('cfn-lint', { config: { ignore_checks: ['W3037'] } });
+  }
+}

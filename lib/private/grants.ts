@@ -62,9 +62,15 @@ export class GrantLayout {
   private readonly buckets = new Map<number, PolicyGroup>();
   private finalized = false;
 
+  /**
+   * @param onPolicy called with each policy when it is made: the provider acknowledges there the
+   *   cdk-nag findings its grants cannot avoid (cdk-nag 2 reads them from each resource's metadata,
+   *   which must be written on the resource itself).
+   */
   constructor(
     private readonly scope: Construct,
     private readonly role: iam.Role,
+    private readonly onPolicy: (policy: Construct) => void = () => {},
   ) {
     Aspects.of(scope).add(new FinalizeGrants(this));
   }
@@ -98,6 +104,7 @@ export class GrantLayout {
     let group = this.kinds.get(kind);
     if (!group) {
       const policy = new iam.Policy(this.scope, `Grants${kind}`, { roles: [this.role] });
+      this.onPolicy(policy);
       group = { label: `LifecycleGrants${kind}`, policy, statements: new Map(), domains: new Set() };
       this.kinds.set(kind, group);
     }
@@ -113,6 +120,7 @@ export class GrantLayout {
         roles: [this.role],
         description: `cdk-opensearch-lifecycle handlers: grants on the stack's domains (bucket ${bucket} of ${DOMAIN_POLICY_BUCKETS})`,
       });
+      this.onPolicy(policy);
       group = { label: `LifecycleDomainGrants${bucket}`, policy, statements: new Map(), domains: new Set() };
       this.buckets.set(bucket, group);
     }

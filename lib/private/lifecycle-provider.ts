@@ -191,6 +191,11 @@ export class LifecycleProvider extends Construct {
   private readonly role: iam.Role;
   /** Where each grant goes: see grants.ts. */
   private readonly grants: GrantLayout;
+  /**
+   * The cdk-nag findings acknowledged on the grant policies: on those that exist when a finding is
+   * acknowledged (under this provider) and on those made later (GrantLayout's onPolicy).
+   */
+  private readonly grantFindings: NagFinding[] = [];
   /** The bucket for copies of package files (PackageSource.fromAsset), made once. */
   private sourceCopyBucket?: s3.IBucket;
 
@@ -228,7 +233,7 @@ export class LifecycleProvider extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    this.grants = new GrantLayout(this, this.role);
+    this.grants = new GrantLayout(this, this.role, (policy) => acknowledgeNagFindings(policy, this.grantFindings));
     const placement = functionPlacement(this, settings);
     if (placement.vpc) {
       networkInterfaceStatements(this).forEach((statement) => this.role.addToPrincipalPolicy(statement));
@@ -307,7 +312,15 @@ export class LifecycleProvider extends Construct {
       'SF2',
       'The waiter state machine only invokes the isComplete function in a retry loop; X-Ray tracing would add cost, no insight (waiterTracing turns it on where a control requires it).',
     );
-    acknowledgeNagFindings(this, findings);
+    this.acknowledgeGrantFindings(findings);
+  }
+
+  /** Acknowledges findings under this provider, grant policies made later included. */
+  private acknowledgeGrantFindings(findings: NagFinding[]): void {
+    const known = new Set(this.grantFindings.map((finding) => `${finding.rule}[${finding.appliesTo}]`));
+    const added = findings.filter((finding) => !known.has(`${finding.rule}[${finding.appliesTo}]`));
+    this.grantFindings.push(...added);
+    acknowledgeNagFindings(this, added);
   }
 
   /**
@@ -448,7 +461,7 @@ export class LifecycleProvider extends Construct {
     const region = Stack.of(this).region;
     const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
     const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
-    acknowledgeNagFindings(this, [
+    this.acknowledgeGrantFindings([
       {
         rule: 'AwsSolutions-IAM5',
         appliesTo: `Resource::arn:${Token.isUnresolved(partition) ? '<AWS::Partition>' : partition}:s3:::<${bucketId}>/*`,
@@ -490,8 +503,7 @@ export class LifecycleProvider extends Construct {
     const getAtt = (resolved as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
     const shown = typeof resolved === 'string' ? resolved : getAtt ? `<${getAtt[0]}.${getAtt[1]}>` : undefined;
     if (shown !== undefined) {
-      acknowledgeNagFindings(
-        this,
+      this.acknowledgeGrantFindings(
         paths.map((apiPath) => ({
           rule: 'AwsSolutions-IAM5',
           appliesTo: `Resource::${shown}${apiPath}`,
