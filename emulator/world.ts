@@ -775,9 +775,12 @@ export class WorldState {
       // ResourceNotFoundException is not among CreateOutboundConnection's modeled errors.
       throw validation(`Domain not found: ${local.domainName}`);
     }
-    // Inferred, not documented: the same alias between the same two domains is "already exists".
+    // Inferred, not documented: the same alias between the same two domains is "already exists";
+    // whether it is also for another remote domain of the same local one is a variant.
+    const aliasPerLocalDomain = this.variants.connectionAliasScope === 'local-domain';
     for (const c of this.connections.values()) {
-      if (c.alias === alias && sameRef(c.source, local) && sameRef(c.destination, remote) && !ENDED.has(c.status)) {
+      const sameScope = sameRef(c.source, local) && (aliasPerLocalDomain || sameRef(c.destination, remote));
+      if (c.alias === alias && sameScope && !ENDED.has(c.status)) {
         throw new ServiceError('ResourceAlreadyExistsException', 409, `A connection with alias ${alias} already exists: ${c.id}`);
       }
     }

@@ -293,6 +293,35 @@ describe('OutboundConnection handler', () => {
     });
   });
 
+  describe.each(variantCases('connectionAliasScope'))('a replacement that keeps the alias, %s', (_label, variants) => {
+    useVariants(emulator, variants);
+
+    test('a new remote domain, the same alias: made under domain-pair, refused at once under local-domain with nothing made', async () => {
+      seed(emulator(), { domains: [...WORLD.domains, { domainName: 'logs-archive', ownerId: '222222222222', region: 'eu-west-1' }] });
+      const old = await createdConnection();
+      emulator().clearRequests();
+      const attempt = run(
+        event(OUTBOUND, 'Update', props({ RemoteDomainName: 'logs-archive' }), {
+          physicalResourceId: CREATED(old),
+          oldProperties: props(),
+        }),
+      );
+      if (variants.connectionAliasScope === 'domain-pair') {
+        expect((await attempt).physicalResourceId).toBe(CREATED('cc-out-000002'));
+        expect(outboundConnections()).toEqual([`${old}=PENDING_ACCEPTANCE`, 'cc-out-000002=PENDING_ACCEPTANCE']);
+        return;
+      }
+      await expect(attempt).rejects.toThrow(
+        `CreateOutboundConnection to-destination from domain logs-source to domain logs-archive of account 222222222222 in eu-west-1 failed: ` +
+          `ResourceAlreadyExistsException: A connection with alias to-destination already exists: ${old}. ` +
+          `Connection ${old} of domain logs-source to domain logs-destination already has this alias, and the service keeps an alias unique per local domain. ` +
+          'Nothing was made: give this connection a new connectionAlias.',
+      );
+      expect(mutated()).toEqual(['CreateOutboundConnection']);
+      expect(outboundConnections()).toEqual([`${old}=PENDING_ACCEPTANCE`]);
+    });
+  });
+
   describe('Update', () => {
     test('only WaitFor and TimeoutSeconds changed: same physical id, no call, status reported', async () => {
       seed(emulator(), WORLD);
