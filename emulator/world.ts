@@ -848,6 +848,11 @@ export class WorldState {
         const message = `Package ${id} is currently in use by one or more indices of domain ${domainName}`;
         throw this.variants.packageInUse === 'ConflictException' ? conflict(message) : validation(message);
       }
+      // Whether an entry that never became ACTIVE may be dissociated is not documented: a variant.
+      if (pkg.status === 'ASSOCIATION_FAILED' && this.variants.dissociateAssociationFailed !== 'accepted') {
+        const refusal = `Package ${id} cannot be dissociated from domain ${domainName} in status ASSOCIATION_FAILED`;
+        throw this.variants.dissociateAssociationFailed === 'ConflictException' ? conflict(refusal) : validation(refusal);
+      }
       return pkg;
     });
     const now = this.clock();

@@ -464,15 +464,19 @@ async function failAssociation(
       return { done: false, waitingFor: `the other associations to settle before cleaning up (${details})`, lastSeen: seen };
     }
     if (ours.length > 0 && context.mayMutate) {
-      // A fresh dissociation, as if onEvent asked: ASSOCIATION_FAILED entries are dissociable too.
-      await advanceDissociation(
-        dissociationTask(
-          task.domainName,
-          ours.map((a) => a.PackageID!),
-        ),
-        { ...context, phase: 'event' },
+      // A fresh dissociation, as if onEvent asked. Whether ASSOCIATION_FAILED entries may be
+      // dissociated is not documented: one the service refuses is left (it never took effect).
+      const cleanup = dissociationTask(
+        task.domainName,
+        ours.map((a) => a.PackageID!),
       );
-      outcome = `What this Create associated (${ours.map((a) => a.PackageID).join(', ')}) is being dissociated. `;
+      await advanceDissociation(cleanup, { ...context, phase: 'event' });
+      const left = cleanup.left ?? [];
+      const going = ours.map((a) => a.PackageID!).filter((id) => !left.includes(id));
+      if (going.length > 0) outcome = `What this Create associated (${going.join(', ')}) is being dissociated. `;
+      if (left.length > 0) {
+        outcome += `The service refused to dissociate ${left.join(', ')}, which never became ACTIVE: left on the domain, without effect. `;
+      }
     }
   }
   throw new ResourceFailure(

@@ -156,6 +156,24 @@ describe('PackageAssociation handler', () => {
       expect(on()).toEqual(['F3 ACTIVE', 'F9 ACTIVE']);
     });
 
+    describe.each(variantCases('dissociateAssociationFailed'))('ASSOCIATION_FAILED, %s', (_label, variants) => {
+      useVariants(emulator, variants);
+      const refused = variants.dissociateAssociationFailed !== 'accepted';
+
+      test('the failed entry is dissociated, or left and said so; the Create fails at once either way', async () => {
+        world([{ packageId: 'F3' }]);
+        emulator().failAssociation(DOMAIN, 'F2', 'PluginConflict', 'The dictionary clashes with an installed analyzer');
+        await expect(run(create([{ PackageId: 'F1' }, { PackageId: 'F2' }, { PackageId: 'F3' }]))).rejects.toThrow(
+          'AssociatePackages on domain search-products failed: F2: PluginConflict: The dictionary clashes with an installed analyzer. ' +
+            (refused
+              ? 'What this Create associated (F1) is being dissociated. The service refused to dissociate F2, which never became ACTIVE: left on the domain, without effect. '
+              : 'What this Create associated (F1, F2) is being dissociated. ') +
+            "Check the package and the domain's engine version, then retry.",
+        );
+        expect(on()).toEqual(refused ? ['F3 ACTIVE', 'F2 ASSOCIATION_FAILED'] : ['F3 ACTIVE']);
+      });
+    });
+
     test('a missing domain: fails naming it, no call', async () => {
       world();
       await expect(run(event(ASSOCIATION, 'Create', props([{ PackageId: 'F1' }], { DomainName: 'search-prodcuts' })))).rejects.toThrow(
