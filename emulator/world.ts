@@ -150,6 +150,7 @@ interface DomainState {
   ownerId: string;
   region: string;
   processing: boolean;
+  engineVersion: string;
   packages: Map<string, PackageState>;
 }
 
@@ -457,6 +458,7 @@ export class WorldState {
       ownerId: ref.ownerId,
       region: ref.region,
       processing: seed.processing ?? false,
+      engineVersion: seed.engineVersion ?? 'OpenSearch_2.19',
       packages: new Map(),
     };
     for (const pkg of seed.packages ?? []) {
@@ -890,6 +892,12 @@ export class WorldState {
       // Another account's or region's package is not found, nor is a prerequisite of theirs.
       for (const prerequisite of details.prerequisites ?? []) this.packageCatalog.facts(prerequisite, caller);
       const managed = this.packageCatalog.facts(id, caller);
+      // AWS-owned package ids are per engine version (terraform-provider-aws#39363); how another
+      // engine's id is refused is not documented: a variant.
+      if (managed?.awsOwned && managed.engineVersion !== undefined && managed.engineVersion !== domain.engineVersion) {
+        const message = `Package ${id} is not compatible with the engine version ${domain.engineVersion} of domain ${domainName}`;
+        throw this.variants.awsPackageOtherEngine === 'ValidationException' ? validation(message) : notFound(message);
+      }
       if (managed && managed.status !== 'AVAILABLE' && managed.availableVersion === undefined) {
         throw validation(`Package ${id} is ${managed.status} and has no available version yet`);
       }
@@ -984,7 +992,7 @@ export class WorldState {
         Created: true,
         Deleted: false,
         Processing: domain.processing || this.pluginChangeRunning(domain),
-        EngineVersion: 'OpenSearch_2.19',
+        EngineVersion: domain.engineVersion,
         DomainProcessingStatus: domain.processing || this.pluginChangeRunning(domain) ? 'Modifying' : 'Active',
         ClusterConfig: {},
       },

@@ -42,6 +42,9 @@ export function describeDissociation(task: DissociationTask): string {
   return `packages ${task.packageIds.join(', ')} to be dissociated from domain ${task.domainName}`;
 }
 
+/** AWS-owned package ids: `G` and digits (DescribePackages' PackageOwner AWS). */
+export const isAwsOwnedPackageId = (packageId: string) => /^G[0-9]+$/.test(packageId);
+
 /** Associations that DissociatePackages ends. DISSOCIATION_FAILED is retried only on a new event. */
 const DISSOCIABLE = new Set(['ACTIVE', 'ASSOCIATION_FAILED']);
 
@@ -137,6 +140,11 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
     })
     .map((association) => association.PackageID as string)
     .filter((id) => !alreadyAsked.includes(id));
+  // An engine upgrade gives AWS-owned associations new ids (terraform-provider-aws#39363): a listed
+  // one the domain does not show (and no call of this event ended) is done, and said so.
+  const absentAwsOwned = task.packageIds.filter(
+    (id) => isAwsOwnedPackageId(id) && !named.some((a) => a.PackageID === id) && !task.submitted.includes(id),
+  );
   let lastSeen = named.map((association) => `${association.PackageID} ${association.DomainPackageStatus}`).join(', ');
   const left = new Set(task.left ?? []);
   if (toDissociate.length > 0 && !context.mayMutate) {
@@ -150,13 +158,23 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
     (association) => left.has(association.PackageID ?? '') && association.DomainPackageStatus === 'ASSOCIATION_FAILED',
   );
   if (named.length === leftOnDomain.length) {
-    if (leftOnDomain.length === 0) {
-      log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
-      return { done: true };
-    }
-    const note =
-      `packages ${leftOnDomain.map((a) => a.PackageID).join(', ')} never became ACTIVE on domain ${task.domainName} (ASSOCIATION_FAILED) ` +
-      'and the service refused to dissociate them: they are left there, without effect; remove them in the OpenSearch console if you want the entries gone';
+    const notes = [
+      ...(leftOnDomain.length > 0
+        ? [
+            `packages ${leftOnDomain.map((a) => a.PackageID).join(', ')} never became ACTIVE on domain ${task.domainName} (ASSOCIATION_FAILED) ` +
+              'and the service refused to dissociate them: they are left there, without effect; remove them in the OpenSearch console if you want the entries gone',
+          ]
+        : []),
+      ...(absentAwsOwned.length > 0
+        ? [
+            `AWS-owned packages ${absentAwsOwned.join(', ')} are not associated with domain ${task.domainName}; ` +
+              'an engine upgrade gives AWS-owned packages new ids, and any the domain shows under a new id are left as they are',
+          ]
+        : []),
+    ];
+    log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
+    if (notes.length === 0) return { done: true };
+    const note = notes.join('; ');
     log(note);
     return { done: true, data: { Note: note } };
   }
