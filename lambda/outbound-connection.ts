@@ -429,6 +429,14 @@ async function createOnce(wanted: Wanted, context: StepContext): Promise<Found> 
             'already has this alias, and the service keeps an alias unique per local domain. Nothing was made: give this connection a new connectionAlias.',
         );
       }
+      // Neither listed (yet): waiting would not tell which it is; the message says both ways out.
+      throw callFailure(
+        'CreateOutboundConnection',
+        subjectOf(wanted),
+        error,
+        `DescribeOutboundConnections lists no connection of domain ${wanted.localDomainName} with this alias yet. ` +
+          'Nothing was made: give this connection a new connectionAlias, or deploy again once the connection that holds it is listed.',
+      );
     }
     if (errorName(error) === 'LimitExceededException') {
       throw callFailure(
