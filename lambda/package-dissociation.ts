@@ -185,13 +185,15 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
  * Whether a refused DissociatePackages was about its ASSOCIATION_FAILED entries: nothing documents
  * that such an entry may be dissociated, and a refusal may come as ValidationException or as a
  * ConflictException (which otherwise means a busy domain). It was about them when the call named
- * some, the answer does not say the domain is busy ("in progress") or the package in use, and no
- * association of the domain is moving.
+ * some, the answer does not say the domain is busy ("in progress") or the package in use, no
+ * association of the domain is moving, and every package of the call is still there.
  */
 function refusedAssociationFailed(error: unknown, packageIds: string[], now: DomainPackageDetails[] | undefined): string[] {
   if (!['ConflictException', 'ValidationException'].includes(errorName(error))) return [];
   if (/in progress|\bin use\b/i.test(errorMessage(error))) return [];
   if (now === undefined || now.some((a) => a.DomainPackageStatus === 'ASSOCIATING' || a.DomainPackageStatus === 'DISSOCIATING')) return [];
+  // A package of the call that has left meanwhile explains the refusal as well (see submitDissociation).
+  if (packageIds.some((id) => !now.some((a) => a.PackageID === id))) return [];
   return now
     .filter((a) => packageIds.includes(a.PackageID ?? '') && a.DomainPackageStatus === 'ASSOCIATION_FAILED')
     .map((a) => a.PackageID!);
