@@ -75,7 +75,7 @@ export interface SeedDomain extends DomainRef {
    * @default - any `search-<name>-….<region>.es.…` or `vpc-<name>-….<region>.es.…` host
    */
   endpoint?: string;
-  /** `Elasticsearch_7.10` serves the security API only under `_opendistro`. @default 'OpenSearch_2.19' */
+  /** DescribeDomain's EngineVersion; AWS-owned packages of another engine are refused, and `Elasticsearch_7.10` serves the security API only under `_opendistro`. @default 'OpenSearch_2.19' */
   engineVersion?: string;
   /** Fine-grained access control: the master user, roles and mappings (see `SeedSecurity`). */
   security?: SeedSecurity;
