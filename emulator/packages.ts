@@ -75,6 +75,9 @@ export interface PackageFacts {
   packageType: PackageType;
   status: ManagedPackageStatus;
   availableVersion?: string;
+  /** An AWS-owned (`G…`) package, and the engine version it is built for. */
+  awsOwned: boolean;
+  engineVersion?: string;
 }
 
 interface Source {
@@ -260,7 +263,16 @@ export class PackageCatalog {
     this.settle();
     const p = this.packages.get(packageId);
     if (p && caller && !visibleTo(p, caller)) throw this.notFound(packageId);
-    return p && { packageName: p.name, packageType: p.type, status: p.status, availableVersion: latest(p)?.version };
+    return (
+      p && {
+        packageName: p.name,
+        packageType: p.type,
+        status: p.status,
+        availableVersion: latest(p)?.version,
+        awsOwned: isAwsOwned(p.id),
+        engineVersion: p.engineVersion,
+      }
+    );
   }
 
   view(packageId: string): ManagedPackageView | undefined {

@@ -75,7 +75,7 @@ export interface SeedDomain extends DomainRef {
    * @default - any `search-<name>-….<region>.es.…` or `vpc-<name>-….<region>.es.…` host
    */
   endpoint?: string;
-  /** `Elasticsearch_7.10` serves the security API only under `_opendistro`. @default 'OpenSearch_2.19' */
+  /** DescribeDomain's EngineVersion; AWS-owned packages of another engine are refused, and `Elasticsearch_7.10` serves the security API only under `_opendistro`. @default 'OpenSearch_2.19' */
   engineVersion?: string;
   /** Fine-grained access control: the master user, roles and mappings (see `SeedSecurity`). */
   security?: SeedSecurity;
@@ -221,6 +221,12 @@ export interface Variants {
   localDomainInfo?: 'caller-filled' | 'owner-and-region-required';
   /** CreatePackage of a name an AWS-owned or partner package has: allowed, or ResourceAlreadyExistsException. */
   foreignPackageName?: 'allowed' | 'already-exists';
+  /** Where CreateOutboundConnection's alias must be unique among connections that have not ended: per pair of domains, or per local domain. */
+  connectionAliasScope?: 'domain-pair' | 'local-domain';
+  /** DissociatePackages of an ASSOCIATION_FAILED entry: accepted, or refused with ValidationException or ConflictException. */
+  dissociateAssociationFailed?: 'accepted' | 'ValidationException' | 'ConflictException';
+  /** AssociatePackages of an AWS-owned (`G…`) package built for another engine version than the domain's: ValidationException, or ResourceNotFoundException. */
+  awsPackageOtherEngine?: 'ValidationException' | 'ResourceNotFoundException';
 }
 
 /** Every value of every switch; the first is the default. */
@@ -235,6 +241,9 @@ export const VARIANT_CHOICES: { readonly [K in keyof Variants]-?: ReadonlyArray<
   sameSourceUpdate: ['description-only', 'new-version'],
   localDomainInfo: ['caller-filled', 'owner-and-region-required'],
   foreignPackageName: ['allowed', 'already-exists'],
+  connectionAliasScope: ['domain-pair', 'local-domain'],
+  dissociateAssociationFailed: ['accepted', 'ValidationException', 'ConflictException'],
+  awsPackageOtherEngine: ['ValidationException', 'ResourceNotFoundException'],
 };
 
 export type ResolvedVariants = Required<Variants>;

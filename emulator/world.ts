@@ -150,6 +150,7 @@ interface DomainState {
   ownerId: string;
   region: string;
   processing: boolean;
+  engineVersion: string;
   packages: Map<string, PackageState>;
 }
 
@@ -457,6 +458,7 @@ export class WorldState {
       ownerId: ref.ownerId,
       region: ref.region,
       processing: seed.processing ?? false,
+      engineVersion: seed.engineVersion ?? 'OpenSearch_2.19',
       packages: new Map(),
     };
     for (const pkg of seed.packages ?? []) {
@@ -775,9 +777,12 @@ export class WorldState {
       // ResourceNotFoundException is not among CreateOutboundConnection's modeled errors.
       throw validation(`Domain not found: ${local.domainName}`);
     }
-    // Inferred, not documented: the same alias between the same two domains is "already exists".
+    // Inferred, not documented: the same alias between the same two domains is "already exists";
+    // whether it is also for another remote domain of the same local one is a variant.
+    const aliasPerLocalDomain = this.variants.connectionAliasScope === 'local-domain';
     for (const c of this.connections.values()) {
-      if (c.alias === alias && sameRef(c.source, local) && sameRef(c.destination, remote) && !ENDED.has(c.status)) {
+      const sameScope = sameRef(c.source, local) && (aliasPerLocalDomain || sameRef(c.destination, remote));
+      if (c.alias === alias && sameScope && !ENDED.has(c.status)) {
         throw new ServiceError('ResourceAlreadyExistsException', 409, `A connection with alias ${alias} already exists: ${c.id}`);
       }
     }
@@ -845,6 +850,11 @@ export class WorldState {
         const message = `Package ${id} is currently in use by one or more indices of domain ${domainName}`;
         throw this.variants.packageInUse === 'ConflictException' ? conflict(message) : validation(message);
       }
+      // Whether an entry that never became ACTIVE may be dissociated is not documented: a variant.
+      if (pkg.status === 'ASSOCIATION_FAILED' && this.variants.dissociateAssociationFailed !== 'accepted') {
+        const refusal = `Package ${id} cannot be dissociated from domain ${domainName} in status ASSOCIATION_FAILED`;
+        throw this.variants.dissociateAssociationFailed === 'ConflictException' ? conflict(refusal) : validation(refusal);
+      }
       return pkg;
     });
     const now = this.clock();
@@ -882,6 +892,12 @@ export class WorldState {
       // Another account's or region's package is not found, nor is a prerequisite of theirs.
       for (const prerequisite of details.prerequisites ?? []) this.packageCatalog.facts(prerequisite, caller);
       const managed = this.packageCatalog.facts(id, caller);
+      // AWS-owned package ids are per engine version (terraform-provider-aws#39363); how another
+      // engine's id is refused is not documented: a variant.
+      if (managed?.awsOwned && managed.engineVersion !== undefined && managed.engineVersion !== domain.engineVersion) {
+        const message = `Package ${id} is not compatible with the engine version ${domain.engineVersion} of domain ${domainName}`;
+        throw this.variants.awsPackageOtherEngine === 'ValidationException' ? validation(message) : notFound(message);
+      }
       if (managed && managed.status !== 'AVAILABLE' && managed.availableVersion === undefined) {
         throw validation(`Package ${id} is ${managed.status} and has no available version yet`);
       }
@@ -976,7 +992,7 @@ export class WorldState {
         Created: true,
         Deleted: false,
         Processing: domain.processing || this.pluginChangeRunning(domain),
-        EngineVersion: 'OpenSearch_2.19',
+        EngineVersion: domain.engineVersion,
         DomainProcessingStatus: domain.processing || this.pluginChangeRunning(domain) ? 'Modifying' : 'Active',
         ClusterConfig: {},
       },

@@ -85,6 +85,21 @@ async function outboundByIdentity(wanted: Wanted): Promise<ServiceConnection | u
   return found.find((connection) => sameIdentity(connection, wanted) && !ENDED_STATUSES.has(statusOf(connection)));
 }
 
+/** A connection of the same local domain and alias to another remote domain, not ended, if any. */
+async function otherRemoteWithAlias(wanted: Wanted): Promise<ServiceConnection | undefined> {
+  const found = await findOutboundConnections(
+    [{ Name: 'local-domain-info.domain-name', Values: [wanted.localDomainName] }],
+    subjectOf(wanted),
+  );
+  return found.find(
+    (connection) =>
+      connection.ConnectionAlias === wanted.connectionAlias &&
+      connection.LocalDomainInfo?.AWSDomainInformation?.DomainName === wanted.localDomainName &&
+      !sameIdentity(connection, wanted) &&
+      !ENDED_STATUSES.has(statusOf(connection)),
+  );
+}
+
 /** Deletes the connection unless the service shows it ended; the status afterwards. */
 async function deleteConnection(connectionId: string, context: StepContext, status: string, advice: string): Promise<string> {
   return mutateOrReread(
@@ -402,6 +417,26 @@ async function createOnce(wanted: Wanted, context: StepContext): Promise<Found> 
         log(`CreateOutboundConnection ${subjectOf(wanted)}: already exists as ${existing.ConnectionId}, adopted`);
         return { connection: existing, origin: 'adopted' };
       }
+      const sameAlias = await otherRemoteWithAlias(wanted);
+      if (sameAlias) {
+        // Whether an alias is unique per pair of domains or per local domain is not documented: the
+        // latter refuses a replacement that keeps the alias. Nothing was made; waiting cannot help.
+        throw callFailure(
+          'CreateOutboundConnection',
+          subjectOf(wanted),
+          error,
+          `Connection ${sameAlias.ConnectionId} of domain ${wanted.localDomainName} to domain ${sameAlias.RemoteDomainInfo?.AWSDomainInformation?.DomainName} ` +
+            'already has this alias, and the service keeps an alias unique per local domain. Nothing was made: give this connection a new connectionAlias.',
+        );
+      }
+      // Neither listed (yet): waiting would not tell which it is; the message says both ways out.
+      throw callFailure(
+        'CreateOutboundConnection',
+        subjectOf(wanted),
+        error,
+        `DescribeOutboundConnections lists no connection of domain ${wanted.localDomainName} with this alias yet. ` +
+          'Nothing was made: give this connection a new connectionAlias, or deploy again once the connection that holds it is listed.',
+      );
     }
     if (errorName(error) === 'LimitExceededException') {
       throw callFailure(

@@ -12,7 +12,7 @@ import { previousProperties } from './previous-properties';
 import { forwardUpdateStartedAt } from './cloudformation';
 import { errorMessage, errorName, isAlreadyInDesiredState, isTransient, listDomainPackages } from './opensearch';
 import { associatePackages } from './package-api';
-import { DissociationTask, advanceDissociation, describeDissociation, dissociationTask } from './package-dissociation';
+import { DissociationTask, advanceDissociation, describeDissociation, dissociationTask, isAwsOwnedPackageId } from './package-dissociation';
 
 /**
  * Bring the domain to the listed packages: first dissociate `dissociation`'s packages (the
@@ -340,13 +340,24 @@ async function advanceAssociation(task: AssociationTask, context: StepContext): 
         lastSeen: `${seen}; ${errorName(error)}: ${errorMessage(error)}`,
       };
     }
-    throw callFailure(
-      'AssociatePackages',
-      `on domain ${task.domainName}`,
-      error,
-      'Check that every package is AVAILABLE and built for the engine version of the domain.',
-    );
+    throw callFailure('AssociatePackages', `on domain ${task.domainName}`, error, associateAdvice(toAssociate));
   }
+}
+
+/**
+ * What to do about a refused AssociatePackages. AWS-owned packages have one id per engine version,
+ * and a domain's engine upgrade gives its AWS-owned associations new ids
+ * (terraform-provider-aws#39363): an old id is refused (how is not documented), which waiting
+ * cannot change.
+ */
+function associateAdvice(asked: AssociatedPackageEntry[]): string {
+  const awsOwned = asked.map((p) => p.packageId).filter(isAwsOwnedPackageId);
+  const general = 'Check that every package is AVAILABLE and built for the engine version of the domain.';
+  if (awsOwned.length === 0) return general;
+  return (
+    `${general} AWS-owned package ids (${awsOwned.join(', ')}) are per engine version and change when the domain's engine is upgraded: ` +
+    "give the id DescribePackages lists for the domain's engine version."
+  );
 }
 
 function associated(task: AssociationTask, context: StepContext): Progress {
@@ -396,12 +407,7 @@ async function alreadyInDesiredState(
       } catch (again) {
         if (isAlreadyInDesiredState(again)) continue;
         if (isTransient(again)) return waiting;
-        throw callFailure(
-          'AssociatePackages',
-          `on domain ${task.domainName}`,
-          again,
-          'Check that every package is AVAILABLE and built for the engine version of the domain.',
-        );
+        throw callFailure('AssociatePackages', `on domain ${task.domainName}`, again, associateAdvice([entry]));
       }
       return {
         ...waiting,
@@ -419,12 +425,7 @@ async function alreadyInDesiredState(
     await associatePackages(task.domainName, rest);
   } catch (again) {
     if (isTransient(again)) return waiting;
-    throw callFailure(
-      'AssociatePackages',
-      `on domain ${task.domainName}`,
-      again,
-      'Check that every package is AVAILABLE and built for the engine version of the domain.',
-    );
+    throw callFailure('AssociatePackages', `on domain ${task.domainName}`, again, associateAdvice(rest));
   }
   const submitted = rest.map((p) => p.packageId);
   return {
@@ -464,15 +465,19 @@ async function failAssociation(
       return { done: false, waitingFor: `the other associations to settle before cleaning up (${details})`, lastSeen: seen };
     }
     if (ours.length > 0 && context.mayMutate) {
-      // A fresh dissociation, as if onEvent asked: ASSOCIATION_FAILED entries are dissociable too.
-      await advanceDissociation(
-        dissociationTask(
-          task.domainName,
-          ours.map((a) => a.PackageID!),
-        ),
-        { ...context, phase: 'event' },
+      // A fresh dissociation, as if onEvent asked. Whether ASSOCIATION_FAILED entries may be
+      // dissociated is not documented: one the service refuses is left (it never took effect).
+      const cleanup = dissociationTask(
+        task.domainName,
+        ours.map((a) => a.PackageID!),
       );
-      outcome = `What this Create associated (${ours.map((a) => a.PackageID).join(', ')}) is being dissociated. `;
+      await advanceDissociation(cleanup, { ...context, phase: 'event' });
+      const left = cleanup.left ?? [];
+      const going = ours.map((a) => a.PackageID!).filter((id) => !left.includes(id));
+      if (going.length > 0) outcome = `What this Create associated (${going.join(', ')}) is being dissociated. `;
+      if (left.length > 0) {
+        outcome += `The service refused to dissociate ${left.join(', ')}, which never became ACTIVE: left on the domain, without effect. `;
+      }
     }
   }
   throw new ResourceFailure(

@@ -21,6 +21,11 @@ export interface DissociationTask {
    * clock, epoch ms): an association last updated before it was not made by this event.
    */
   submittedAt?: number;
+  /**
+   * ASSOCIATION_FAILED entries whose dissociation onEvent's call was refused: left on the domain
+   * (where they never took effect) and named in the Note.
+   */
+  left?: string[];
 }
 
 type PackageTask =
@@ -36,6 +41,9 @@ export function dissociationTask(domainName: string, packageIds: string[]): Diss
 export function describeDissociation(task: DissociationTask): string {
   return `packages ${task.packageIds.join(', ')} to be dissociated from domain ${task.domainName}`;
 }
+
+/** AWS-owned package ids: `G` and digits (DescribePackages' PackageOwner AWS). */
+export const isAwsOwnedPackageId = (packageId: string) => /^G[0-9]+$/.test(packageId);
 
 /** Associations that DissociatePackages ends. DISSOCIATION_FAILED is retried only on a new event. */
 const DISSOCIABLE = new Set(['ACTIVE', 'ASSOCIATION_FAILED']);
@@ -124,7 +132,7 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
     throw dissociationFailure(task.domainName, failed);
   }
   // In a poll, a package onEvent submitted may still show ACTIVE for a moment: do not ask twice.
-  const alreadyAsked = context.phase === 'poll' ? task.submitted : [];
+  const alreadyAsked = context.phase === 'poll' ? [...task.submitted, ...(task.left ?? [])] : [];
   const toDissociate = named
     .filter((association) => {
       const status = association.DomainPackageStatus ?? '';
@@ -132,17 +140,63 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
     })
     .map((association) => association.PackageID as string)
     .filter((id) => !alreadyAsked.includes(id));
+  // An engine upgrade gives AWS-owned associations new ids (terraform-provider-aws#39363): a listed
+  // one the domain does not show (and no call of this event ended) is done, and said so.
+  const absentAwsOwned = task.packageIds.filter(
+    (id) => isAwsOwnedPackageId(id) && !named.some((a) => a.PackageID === id) && !task.submitted.includes(id),
+  );
   let lastSeen = named.map((association) => `${association.PackageID} ${association.DomainPackageStatus}`).join(', ');
+  const left = new Set(task.left ?? []);
   if (toDissociate.length > 0 && !context.mayMutate) {
     lastSeen = `${lastSeen}; DissociatePackages not yet accepted for ${toDissociate.join(', ')}`;
   } else if (toDissociate.length > 0) {
-    lastSeen = await submitDissociation(task, toDissociate, context, lastSeen);
+    const submitted = await submitDissociation(task, toDissociate, context, lastSeen);
+    lastSeen = submitted.lastSeen;
+    submitted.left.forEach((id) => left.add(id));
   }
-  if (named.length === 0) {
+  const leftOnDomain = named.filter(
+    (association) => left.has(association.PackageID ?? '') && association.DomainPackageStatus === 'ASSOCIATION_FAILED',
+  );
+  if (named.length === leftOnDomain.length) {
+    const notes = [
+      ...(leftOnDomain.length > 0
+        ? [
+            `packages ${leftOnDomain.map((a) => a.PackageID).join(', ')} never became ACTIVE on domain ${task.domainName} (ASSOCIATION_FAILED) ` +
+              'and the service refused to dissociate them: they are left there, without effect; remove them in the OpenSearch console if you want the entries gone',
+          ]
+        : []),
+      ...(absentAwsOwned.length > 0
+        ? [
+            `AWS-owned packages ${absentAwsOwned.join(', ')} are not associated with domain ${task.domainName}; ` +
+              'an engine upgrade gives AWS-owned packages new ids, and any the domain shows under a new id are left as they are',
+          ]
+        : []),
+    ];
     log(`packages ${task.packageIds.join(', ')} are not associated with domain ${task.domainName}: done`);
-    return { done: true };
+    if (notes.length === 0) return { done: true };
+    const note = notes.join('; ');
+    log(note);
+    return { done: true, data: { Note: note } };
   }
   return { done: false, waitingFor: describeDissociation(task), lastSeen };
+}
+
+/**
+ * Whether a refused DissociatePackages was about its ASSOCIATION_FAILED entries: nothing documents
+ * that such an entry may be dissociated, and a refusal may come as ValidationException or as a
+ * ConflictException (which otherwise means a busy domain). It was about them when the call named
+ * some, the answer does not say the domain is busy ("in progress") or the package in use, no
+ * association of the domain is moving, and every package of the call is still there.
+ */
+function refusedAssociationFailed(error: unknown, packageIds: string[], now: DomainPackageDetails[] | undefined): string[] {
+  if (!['ConflictException', 'ValidationException'].includes(errorName(error))) return [];
+  if (/in progress|\bin use\b/i.test(errorMessage(error))) return [];
+  if (now === undefined || now.some((a) => a.DomainPackageStatus === 'ASSOCIATING' || a.DomainPackageStatus === 'DISSOCIATING')) return [];
+  // A package of the call that has left meanwhile explains the refusal as well (see submitDissociation).
+  if (packageIds.some((id) => !now.some((a) => a.PackageID === id))) return [];
+  return now
+    .filter((a) => packageIds.includes(a.PackageID ?? '') && a.DomainPackageStatus === 'ASSOCIATION_FAILED')
+    .map((a) => a.PackageID!);
 }
 
 /**
@@ -152,26 +206,45 @@ export async function advanceDissociation(task: DissociationTask, context: StepC
  * dissociated it, or an earlier answer of ours was lost), the refusal was about that, and the
  * rest is asked for at the next poll; otherwise the refusal is the answer.
  */
-async function submitDissociation(task: DissociationTask, packageIds: string[], context: StepContext, lastSeen: string): Promise<string> {
+async function submitDissociation(
+  task: DissociationTask,
+  packageIds: string[],
+  context: StepContext,
+  lastSeen: string,
+): Promise<{ lastSeen: string; left: string[] }> {
+  const asked = packageIds.filter((id) => !(task.left ?? []).includes(id));
+  if (asked.length === 0) return { lastSeen, left: [] };
   try {
-    const startedAt = await dissociatePackages(task.domainName, packageIds);
+    const startedAt = await dissociatePackages(task.domainName, asked);
     if (context.phase === 'event') {
       // onEvent hands this very task to isComplete: what it asked for goes with it.
-      (task.submitted as string[]).push(...packageIds);
+      (task.submitted as string[]).push(...asked);
       task.submittedAt = startedAt;
     }
-    return `DissociatePackages submitted for ${packageIds.join(', ')}`;
+    return { lastSeen: `DissociatePackages submitted for ${asked.join(', ')}`, left: [] };
   } catch (error) {
+    // A refusal is read against a fresh list (a busy domain's ConflictException looks the same).
+    const mayBeRefusal = ['ConflictException', 'ValidationException'].includes(errorName(error));
+    const now = mayBeRefusal || !isTransient(error) ? await listDomainPackages(task.domainName) : undefined;
+    const refused = refusedAssociationFailed(error, asked, now);
+    if (refused.length > 0) {
+      log(
+        `DissociatePackages ${task.domainName} refused for ASSOCIATION_FAILED ${refused.join(', ')} (${errorName(error)}): left as they are`,
+      );
+      if (context.phase === 'event') task.left = [...(task.left ?? []), ...refused];
+      const rest = asked.filter((id) => !refused.includes(id));
+      const again = await submitDissociation(task, rest, context, lastSeen);
+      return { lastSeen: again.lastSeen, left: [...refused, ...again.left] };
+    }
     if (isTransient(error)) {
       log(`DissociatePackages ${task.domainName}: ${errorName(error)}, will retry at the next poll`);
-      return `${lastSeen}; domain busy (${errorName(error)}: ${errorMessage(error)})`;
+      return { lastSeen: `${lastSeen}; domain busy (${errorName(error)}: ${errorMessage(error)})`, left: [] };
     }
-    const now = await listDomainPackages(task.domainName);
     const stillDissociable = (id: string) =>
       now?.some((association) => association.PackageID === id && association.DomainPackageStatus !== 'DISSOCIATING') ?? false;
-    if (packageIds.some((id) => !stillDissociable(id))) {
+    if (asked.some((id) => !stillDissociable(id))) {
       log(`DissociatePackages ${task.domainName} was refused (${errorName(error)}), but some of its packages have left meanwhile`);
-      return `${lastSeen}; packages left meanwhile (${errorName(error)}: ${errorMessage(error)})`;
+      return { lastSeen: `${lastSeen}; packages left meanwhile (${errorName(error)}: ${errorMessage(error)})`, left: [] };
     }
     throw callFailure(
       'DissociatePackages',

@@ -14,7 +14,7 @@ import {
   OpenSearchClient,
   RejectInboundConnectionCommand,
 } from '@aws-sdk/client-opensearch';
-import { OpenSearchEmulator, World } from '../../emulator';
+import { OpenSearchEmulator, VARIANT_CHOICES, World } from '../../emulator';
 import { EmulatorClients } from './clients';
 
 const T0 = 1_700_000_000_000;
@@ -128,6 +128,24 @@ describe('CreateOutboundConnection', () => {
     now = T0 + 1000;
     const again = await source.send(new CreateOutboundConnectionCommand(CREATE));
     expect(again.ConnectionId).toBe('cc-out-000002');
+  });
+
+  test.each(VARIANT_CHOICES.connectionAliasScope)('connectionAliasScope %s: the same alias to another remote domain', async (scope) => {
+    emulator.setVariants({ connectionAliasScope: scope });
+    try {
+      emulator.addDomain({ domainName: 'logs-archive' });
+      await source.send(new CreateOutboundConnectionCommand(CREATE));
+      const toArchive = source.send(
+        new CreateOutboundConnectionCommand({
+          ...CREATE,
+          RemoteDomainInfo: { AWSDomainInformation: { DomainName: 'logs-archive', OwnerId: '111111111111', Region: 'us-east-1' } },
+        }),
+      );
+      if (scope === 'domain-pair') expect((await toArchive).ConnectionId).toBe('cc-out-000002');
+      else await expectError(toArchive, 'ResourceAlreadyExistsException', 409);
+    } finally {
+      emulator.setVariants({ connectionAliasScope: VARIANT_CHOICES.connectionAliasScope[0] });
+    }
   });
 
   test('a local domain of another account: refused, nothing made', async () => {

@@ -9,6 +9,7 @@ import {
   DescribeDomainCommand,
   DescribePackagesCommand,
   DissociatePackageCommand,
+  DissociatePackagesCommand,
   GetPackageVersionHistoryCommand,
   ListDomainsForPackageCommand,
   ListPackagesForDomainCommand,
@@ -310,7 +311,7 @@ describe('package catalog', () => {
         packageId: 'G123456789',
         packageName: 'analysis-icu',
         packageType: 'ZIP-PLUGIN',
-        engineVersion: 'OpenSearch_2.17',
+        engineVersion: 'OpenSearch_2.19',
       });
       const stranger = clientOf('AKIALOCAL333333333333', 'us-east-1');
       emulator.addDomain({ domainName: 'search-stranger', ownerId: '333333333333' });
@@ -383,6 +384,46 @@ describe('variants: the answers AWS does not document, one switch each', () => {
     );
     expect(updated.PackageDetails?.PackageStatus).toBe(variant === 'description-only' ? 'AVAILABLE' : 'COPYING');
     expect((await status(id))?.AvailablePackageVersion).toBe(variant === 'description-only' ? 'v1' : 'v2');
+  });
+
+  test.each(VARIANT_CHOICES.dissociateAssociationFailed)('dissociateAssociationFailed %s', async (variant) => {
+    emulator.setVariants({ dissociateAssociationFailed: variant });
+    emulator.reset({ domains: [{ domainName: DOMAIN, packages: [{ packageId: 'F1', status: 'ASSOCIATION_FAILED' }] }] });
+    const attempt = client.send(new DissociatePackagesCommand({ DomainName: DOMAIN, PackageList: ['F1'] }));
+    if (variant === 'accepted') {
+      expect((await attempt).DomainPackageDetailsList?.map((p) => p.DomainPackageStatus)).toEqual(['DISSOCIATING']);
+      return;
+    }
+    await expect(attempt).rejects.toMatchObject({
+      name: variant,
+      message: `Package F1 cannot be dissociated from domain ${DOMAIN} in status ASSOCIATION_FAILED`,
+      $metadata: { httpStatusCode: variant === 'ConflictException' ? 409 : 400 },
+    });
+  });
+
+  test.each(VARIANT_CHOICES.awsPackageOtherEngine)('awsPackageOtherEngine %s: an AWS-owned id per engine version', async (answer) => {
+    emulator.setVariants({ awsPackageOtherEngine: answer });
+    emulator.reset({ domains: [{ domainName: DOMAIN, engineVersion: 'OpenSearch_2.17' }] });
+    emulator.addManagedPackage({
+      packageId: 'G7',
+      packageName: 'analysis-icu',
+      packageType: 'ZIP-PLUGIN',
+      engineVersion: 'OpenSearch_2.17',
+    });
+    emulator.addManagedPackage({
+      packageId: 'G8',
+      packageName: 'analysis-icu',
+      packageType: 'ZIP-PLUGIN',
+      engineVersion: 'OpenSearch_2.19',
+    });
+    expect((await client.send(new DescribeDomainCommand({ DomainName: DOMAIN }))).DomainStatus?.EngineVersion).toBe('OpenSearch_2.17');
+    await expect(
+      client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: 'G8' }] })),
+    ).rejects.toMatchObject({
+      name: answer,
+      message: `Package G8 is not compatible with the engine version OpenSearch_2.17 of domain ${DOMAIN}`,
+    });
+    await client.send(new AssociatePackagesCommand({ DomainName: DOMAIN, PackageList: [{ PackageID: 'G7' }] }));
   });
 
   test.each(VARIANT_CHOICES.foreignPackageName)('foreignPackageName %s: AWS-owned and partner packages share names', async (variant) => {

@@ -293,6 +293,61 @@ describe('OutboundConnection handler', () => {
     });
   });
 
+  const withArchive = () =>
+    seed(emulator(), { domains: [...WORLD.domains, { domainName: 'logs-archive', ownerId: '222222222222', region: 'eu-west-1' }] });
+
+  describe.each(variantCases('connectionAliasScope', 'newConnectionHiddenForReads'))(
+    'a replacement that keeps the alias, %s',
+    (_label, variants) => {
+      useVariants(emulator, variants);
+
+      test('a new remote domain, the same alias: made under domain-pair, refused at once under local-domain with nothing made', async () => {
+        withArchive();
+        // The old connection was made by an earlier deployment: listed long since.
+        emulator().setVariants({ newConnectionHiddenForReads: 0 });
+        const old = await createdConnection();
+        emulator().setVariants(variants);
+        emulator().clearRequests();
+        const attempt = run(
+          event(OUTBOUND, 'Update', props({ RemoteDomainName: 'logs-archive' }), {
+            physicalResourceId: CREATED(old),
+            oldProperties: props(),
+          }),
+        );
+        if (variants.connectionAliasScope === 'domain-pair') {
+          expect((await attempt).physicalResourceId).toBe(CREATED('cc-out-000002'));
+          expect(outboundConnections()).toEqual([`${old}=PENDING_ACCEPTANCE`, 'cc-out-000002=PENDING_ACCEPTANCE']);
+          return;
+        }
+        await expect(attempt).rejects.toThrow(
+          `CreateOutboundConnection to-destination from domain logs-source to domain logs-archive of account 222222222222 in eu-west-1 failed: ` +
+            `ResourceAlreadyExistsException: A connection with alias to-destination already exists: ${old}. ` +
+            `Connection ${old} of domain logs-source to domain logs-destination already has this alias, and the service keeps an alias unique per local domain. ` +
+            'Nothing was made: give this connection a new connectionAlias.',
+        );
+        expect(mutated()).toEqual(['CreateOutboundConnection']);
+        expect(outboundConnections()).toEqual([`${old}=PENDING_ACCEPTANCE`]);
+      });
+    },
+  );
+
+  describe('a refused alias held by a connection not listed yet', () => {
+    useVariants(emulator, { connectionAliasScope: 'local-domain', newConnectionHiddenForReads: 3 });
+
+    test('fails at once saying both ways out, nothing made', async () => {
+      withArchive();
+      const old = await createdConnection();
+      emulator().clearRequests();
+      await expect(run(event(OUTBOUND, 'Create', props({ RemoteDomainName: 'logs-archive' })))).rejects.toThrow(
+        `ResourceAlreadyExistsException: A connection with alias to-destination already exists: ${old}. ` +
+          'DescribeOutboundConnections lists no connection of domain logs-source with this alias yet. ' +
+          'Nothing was made: give this connection a new connectionAlias, or deploy again once the connection that holds it is listed.',
+      );
+      expect(mutated()).toEqual(['CreateOutboundConnection']);
+      expect(outboundConnections()).toEqual([`${old}=PENDING_ACCEPTANCE`]);
+    });
+  });
+
   describe('Update', () => {
     test('only WaitFor and TimeoutSeconds changed: same physical id, no call, status reported', async () => {
       seed(emulator(), WORLD);

@@ -49,6 +49,62 @@ const update = (packages: Entry[], old: Entry[], physicalResourceId = BASE_ID) =
 const remove = (packages: Entry[], physicalResourceId = BASE_ID) => event(ASSOCIATION, 'Delete', props(packages), { physicalResourceId });
 
 describe('PackageAssociation handler', () => {
+  describe.each(variantCases('awsPackageOtherEngine'))('AWS-owned package ids of another engine version, %s', (_label, variants) => {
+    useVariants(emulator, variants);
+    /** analysis-icu as AWS publishes it per engine version: G7 for 2.17 (the domain's old engine), G8 for 2.19. */
+    const awsOwned = () => {
+      emulator().addManagedPackage({
+        packageId: 'G7',
+        packageName: 'analysis-icu',
+        packageType: 'ZIP-PLUGIN',
+        engineVersion: 'OpenSearch_2.17',
+      });
+      emulator().addManagedPackage({
+        packageId: 'G8',
+        packageName: 'analysis-icu',
+        packageType: 'ZIP-PLUGIN',
+        engineVersion: 'OpenSearch_2.19',
+      });
+    };
+
+    test('an id of another engine (an upgrade changed it): fails at once saying to give the id for the domain engine, nothing associated', async () => {
+      world([]);
+      awsOwned();
+      let polls = 0;
+      await expect(
+        run(create([{ PackageId: 'F1' }, { PackageId: 'G7' }]), {
+          beforePoll: (e, poll) => {
+            polls = poll + 1;
+            return e;
+          },
+        }),
+      ).rejects.toThrow(
+        `AssociatePackages on domain ${DOMAIN} failed: ${variants.awsPackageOtherEngine}: Package G7 is not compatible with the engine version OpenSearch_2.19 of domain ${DOMAIN}. ` +
+          'Check that every package is AVAILABLE and built for the engine version of the domain. ' +
+          "AWS-owned package ids (G7) are per engine version and change when the domain's engine is upgraded: give the id DescribePackages lists for the domain's engine version.",
+      );
+      expect(polls).toBe(0);
+      expect(on()).toEqual([]);
+    });
+
+    test("the id for the domain's engine is associated", async () => {
+      world([]);
+      awsOwned();
+      await run(create([{ PackageId: 'G8' }]));
+      expect(on()).toEqual(['G8 ACTIVE']);
+    });
+
+    test('Delete after an upgrade moved the association to a new id: done, the new id left as it is and said so', async () => {
+      world([{ packageId: 'F1' }, { packageId: 'G8' }]);
+      awsOwned();
+      const outcome = await run(remove([{ PackageId: 'F1' }, { PackageId: 'G7' }]));
+      expect(on()).toEqual(['G8 ACTIVE']);
+      expect(outcome.data.Note).toBe(
+        `AWS-owned packages G7 are not associated with domain ${DOMAIN}; an engine upgrade gives AWS-owned packages new ids, and any the domain shows under a new id are left as they are`,
+      );
+    });
+  });
+
   describe('Create', () => {
     test('a denied first listing fails at once: only onEvent can record what was ACTIVE before, so it is not left to a poll', async () => {
       world([]);
@@ -154,6 +210,24 @@ describe('PackageAssociation handler', () => {
         'AssociatePackages on domain search-products failed: F2: PluginConflict: The dictionary clashes with an installed analyzer. What this Create associated (F1, F2) is being dissociated.',
       );
       expect(on()).toEqual(['F3 ACTIVE', 'F9 ACTIVE']);
+    });
+
+    describe.each(variantCases('dissociateAssociationFailed'))('ASSOCIATION_FAILED, %s', (_label, variants) => {
+      useVariants(emulator, variants);
+      const refused = variants.dissociateAssociationFailed !== 'accepted';
+
+      test('the failed entry is dissociated, or left and said so; the Create fails at once either way', async () => {
+        world([{ packageId: 'F3' }]);
+        emulator().failAssociation(DOMAIN, 'F2', 'PluginConflict', 'The dictionary clashes with an installed analyzer');
+        await expect(run(create([{ PackageId: 'F1' }, { PackageId: 'F2' }, { PackageId: 'F3' }]))).rejects.toThrow(
+          'AssociatePackages on domain search-products failed: F2: PluginConflict: The dictionary clashes with an installed analyzer. ' +
+            (refused
+              ? 'What this Create associated (F1) is being dissociated. The service refused to dissociate F2, which never became ACTIVE: left on the domain, without effect. '
+              : 'What this Create associated (F1, F2) is being dissociated. ') +
+            "Check the package and the domain's engine version, then retry.",
+        );
+        expect(on()).toEqual(refused ? ['F3 ACTIVE', 'F2 ASSOCIATION_FAILED'] : ['F3 ACTIVE']);
+      });
     });
 
     test('a missing domain: fails naming it, no call', async () => {

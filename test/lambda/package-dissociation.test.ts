@@ -64,6 +64,48 @@ describe('PackageDissociation handler', () => {
     });
   });
 
+  describe.each(variantCases('dissociateAssociationFailed'))('an entry that never became ACTIVE, %s', (_label, variants) => {
+    useVariants(emulator, variants);
+    const refused = variants.dissociateAssociationFailed !== 'accepted';
+    const refusalStatus = variants.dissociateAssociationFailed === 'ConflictException' ? 409 : 400;
+
+    test('Delete: the ACTIVE one is dissociated; the ASSOCIATION_FAILED one too, or left and named in the Note: never stuck', async () => {
+      seed(emulator(), {
+        domains: [
+          products([], {
+            packages: [
+              { packageId: 'F111111111' },
+              { packageId: 'F222222222', status: 'ASSOCIATION_FAILED', errorType: 'PluginConflict', errorMessage: 'clash' },
+            ],
+          }),
+        ],
+      });
+      const outcome = await run(deleteEvent('search-products', ['F111111111', 'F222222222']));
+      expect(remaining()).toEqual(refused ? ['F222222222 ASSOCIATION_FAILED'] : []);
+      expect(outcome.data.Note).toBe(
+        refused
+          ? 'packages F222222222 never became ACTIVE on domain search-products (ASSOCIATION_FAILED) and the service refused to dissociate them: ' +
+              'they are left there, without effect; remove them in the OpenSearch console if you want the entries gone'
+          : undefined,
+      );
+      // Accepted: one call. Refused: the call of both, then the ACTIVE one alone; never asked again.
+      expect(
+        emulator()
+          .mutatingRequests()
+          .map((r) => `${r.operation} ${r.status}`),
+      ).toEqual(refused ? [`DissociatePackages ${refusalStatus}`, 'DissociatePackages 200'] : ['DissociatePackages 200']);
+    });
+
+    test('Delete of the ASSOCIATION_FAILED entry alone: done at once either way', async () => {
+      seed(emulator(), {
+        domains: [products([], { packages: [{ packageId: 'F222222222', status: 'ASSOCIATION_FAILED' }] })],
+      });
+      const outcome = await run(deleteEvent('search-products', ['F222222222']));
+      expect(remaining()).toEqual(refused ? ['F222222222 ASSOCIATION_FAILED'] : []);
+      expect(outcome.data.Note !== undefined).toBe(refused);
+    });
+  });
+
   describe('Create', () => {
     test('an existing domain: no change', async () => {
       seed(emulator(), { domains: [products(['F111111111'])] });
