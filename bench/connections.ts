@@ -205,13 +205,26 @@ export async function measureConnections(from = 1, to = 11): Promise<ConnectionB
 }
 
 export function connectionRows(result: ConnectionBench): Row[] {
+  return footprintAndCallRows(result, 'shares the stack provider', (kind) => (kind === 'OutboundConnection' ? ' (one local domain)' : ''));
+}
+
+/**
+ * The rows of a family of constructs on the shared provider: resources and template bytes per
+ * extra construct (target: one resource, under CONNECTION_BYTES_PER_CONSTRUCT_TARGET bytes), and
+ * the mutating calls of each lifecycle event (target: one).
+ */
+export function footprintAndCallRows(
+  result: { perConstruct: Array<{ kind: string; resources: number; bytes: number; from: number; to: number }>; events: EventCalls[] },
+  comparison: string,
+  measureNote: (kind: string) => string = () => '',
+): Row[] {
   const rows: Row[] = [];
   for (const p of result.perConstruct) {
     rows.push({
       section: '1 footprint',
-      measure: `${p.kind}: resources / template bytes per extra construct, ${p.from} → ${p.to}${p.kind === 'OutboundConnection' ? ' (one local domain)' : ''}`,
+      measure: `${p.kind}: resources / template bytes per extra construct, ${p.from} → ${p.to}${measureNote(p.kind)}`,
       value: `${round(p.resources)} / ${int(p.bytes)}`,
-      comparison: 'shares the stack provider',
+      comparison,
       target: `1 / < ${CONNECTION_BYTES_PER_CONSTRUCT_TARGET}`,
       met: p.resources === 1 && p.bytes < CONNECTION_BYTES_PER_CONSTRUCT_TARGET,
     });

@@ -11,9 +11,8 @@ import { OpenSearchEmulator, World } from '../emulator';
 import { DomainVpcEndpoint, VpcEndpointAccess } from '../lib';
 import { vpcEndpointAccessPhysicalId, vpcEndpointPhysicalId } from '../lib/private/contracts/vpc-endpoint';
 import { STACK_ID } from './api-calls';
-import { CONNECTION_BYTES_PER_CONSTRUCT_TARGET, callsOf } from './connections';
+import { callsOf, footprintAndCallRows } from './connections';
 import { measureTemplate, withTempDir } from './footprint';
-import { int, round } from './stats';
 import { Row } from './table';
 
 /** The handler runs as 111111111111 in us-east-1: the consumer of OWNER's domain, and the owner of its own. */
@@ -128,26 +127,5 @@ export async function measureVpcEndpoints(from = 1, to = 11): Promise<VpcEndpoin
 }
 
 export function vpcEndpointRows(result: VpcEndpointBench): Row[] {
-  const rows: Row[] = [];
-  for (const p of result.perConstruct) {
-    rows.push({
-      section: '1 footprint',
-      measure: `${p.kind}: resources / template bytes per extra construct, ${p.from} → ${p.to}`,
-      value: `${round(p.resources)} / ${int(p.bytes)}`,
-      comparison: 'shares the stack provider and its one VPC endpoint statement',
-      target: `1 / < ${CONNECTION_BYTES_PER_CONSTRUCT_TARGET}`,
-      met: p.resources === 1 && p.bytes < CONNECTION_BYTES_PER_CONSTRUCT_TARGET,
-    });
-  }
-  for (const e of result.events) {
-    rows.push({
-      section: '4 API calls',
-      measure: `${e.event}: mutating calls`,
-      value: `${e.mutatingCalls} (${e.operations.join(', ') || 'none'})`,
-      comparison: '',
-      target: '1 per event',
-      met: e.mutatingCalls === 1,
-    });
-  }
-  return rows;
+  return footprintAndCallRows(result, 'shares the stack provider and its one VPC endpoint statement');
 }
