@@ -11,7 +11,7 @@ import { InboundConnectionAcceptance, OutboundConnection } from '../lib';
 import { outboundConnectionPhysicalId } from '../lib/private/contracts/outbound-connection';
 import { inboundConnectionAcceptancePhysicalId } from '../lib/private/contracts/inbound-connection-acceptance';
 import { QUERY_INTERVAL_MS, ResourceEvent, STACK_ID, loadHandler, quietly } from './api-calls';
-import { measureTemplate, withTempDir } from './footprint';
+import { growthPerConstruct, measureTemplate, withTempDir } from './footprint';
 import { answerStackStatus } from './stack-status';
 import { int, round } from './stats';
 import { Row } from './table';
@@ -148,14 +148,8 @@ export interface ConnectionBench {
 
 export async function measureConnections(from = 1, to = 11): Promise<ConnectionBench> {
   const perConstruct = (['OutboundConnection', 'InboundConnectionAcceptance'] as const).map((kind) => {
-    const [small, large] = [footprintOf(kind, from), footprintOf(kind, to)];
-    return {
-      kind,
-      from,
-      to,
-      resources: (large.resources - small.resources) / (to - from),
-      bytes: (large.templateBytes - small.templateBytes) / (to - from),
-    };
+    const growth = growthPerConstruct(footprintOf(kind, from), footprintOf(kind, to));
+    return { kind, from, to, resources: growth.resourcesPerConstruct, bytes: growth.bytesPerConstruct };
   });
   const acceptance = { ...ACCEPTANCE_PROPS, SourceOwnerId: REMOTE.account, SourceRegion: REMOTE.region };
   const events = [

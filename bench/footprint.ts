@@ -199,6 +199,19 @@ export function footprints(counts: number[]): Footprint[] {
   return results;
 }
 
+/** What each construct between two footprints of the same stack added: resources, custom resources and template bytes. */
+export function growthPerConstruct(
+  first: Footprint,
+  last: Footprint,
+): { resourcesPerConstruct: number; customResourcesPerConstruct: number; bytesPerConstruct: number } {
+  const span = last.constructs - first.constructs;
+  return {
+    resourcesPerConstruct: (last.resources - first.resources) / span,
+    customResourcesPerConstruct: (last.customResources - first.customResources) / span,
+    bytesPerConstruct: (last.templateBytes - first.templateBytes) / span,
+  };
+}
+
 export interface PerConstruct {
   variant: Variant;
   from: number;
@@ -215,14 +228,11 @@ export function perConstruct(results: Footprint[]): PerConstruct[] {
     const rows = results.filter((r) => r.variant === variant).sort((a, b) => a.constructs - b.constructs);
     const first = rows[0];
     const last = rows[rows.length - 1];
-    const span = last.constructs - first.constructs;
     return {
       variant,
       from: first.constructs,
       to: last.constructs,
-      bytesPerConstruct: (last.templateBytes - first.templateBytes) / span,
-      resourcesPerConstruct: (last.resources - first.resources) / span,
-      customResourcesPerConstruct: (last.customResources - first.customResources) / span,
+      ...growthPerConstruct(first, last),
       lambdaFunctionsAdded: last.lambdaFunctions - first.lambdaFunctions,
     };
   });

@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AssociatedPackage, Package, PackageAssociation, PackageSource, PackageType } from '../lib';
-import { measureTemplate, withTempDir } from './footprint';
+import { growthPerConstruct, measureTemplate, withTempDir } from './footprint';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const STACK_NAME = 'BenchPackageStack';
@@ -57,15 +57,6 @@ function synth(construct: PackageConstruct, count: number) {
 /** Resources and template bytes per extra construct, from `from` to `to` instances. */
 export function packageFootprints(from: number, to: number): PackageFootprint[] {
   return (['Package', 'PackageAssociation'] as const).map((construct) => {
-    const [first, last] = [synth(construct, from), synth(construct, to)];
-    const span = to - from;
-    return {
-      construct,
-      from,
-      to,
-      resourcesPerConstruct: (last.resources - first.resources) / span,
-      customResourcesPerConstruct: (last.customResources - first.customResources) / span,
-      bytesPerConstruct: (last.templateBytes - first.templateBytes) / span,
-    };
+    return { construct, from, to, ...growthPerConstruct(synth(construct, from), synth(construct, to)) };
   });
 }

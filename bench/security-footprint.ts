@@ -7,7 +7,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
 import { RoleMembership, SecurityRole } from '../lib';
-import { measureTemplate, withTempDir } from './footprint';
+import { growthPerConstruct, measureTemplate, withTempDir } from './footprint';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const STACK_NAME = 'BenchSecurityStack';
@@ -50,15 +50,6 @@ function synth(construct: SecurityConstruct, count: number) {
 /** Resources and template bytes per extra construct on one domain, from `from` to `to` instances. */
 export function securityFootprints(from: number, to: number): SecurityFootprint[] {
   return (['SecurityRole', 'RoleMembership'] as const).map((construct) => {
-    const [first, last] = [synth(construct, from), synth(construct, to)];
-    const span = to - from;
-    return {
-      construct,
-      from,
-      to,
-      resourcesPerConstruct: (last.resources - first.resources) / span,
-      customResourcesPerConstruct: (last.customResources - first.customResources) / span,
-      bytesPerConstruct: (last.templateBytes - first.templateBytes) / span,
-    };
+    return { construct, from, to, ...growthPerConstruct(synth(construct, from), synth(construct, to)) };
   });
 }

@@ -12,7 +12,7 @@ import { DomainVpcEndpoint, VpcEndpointAccess } from '../lib';
 import { vpcEndpointAccessPhysicalId, vpcEndpointPhysicalId } from '../lib/private/contracts/vpc-endpoint';
 import { STACK_ID } from './api-calls';
 import { callsOf, footprintAndCallRows } from './connections';
-import { measureTemplate, withTempDir } from './footprint';
+import { growthPerConstruct, measureTemplate, withTempDir } from './footprint';
 import { Row } from './table';
 
 /** The handler runs as 111111111111 in us-east-1: the consumer of OWNER's domain, and the owner of its own. */
@@ -88,14 +88,8 @@ export interface VpcEndpointBench {
 
 export async function measureVpcEndpoints(from = 1, to = 11): Promise<VpcEndpointBench> {
   const perConstruct = (['DomainVpcEndpoint', 'VpcEndpointAccess'] as const).map((kind) => {
-    const [small, large] = [footprintOf(kind, from), footprintOf(kind, to)];
-    return {
-      kind,
-      from,
-      to,
-      resources: (large.resources - small.resources) / (to - from),
-      bytes: (large.templateBytes - small.templateBytes) / (to - from),
-    };
+    const growth = growthPerConstruct(footprintOf(kind, from), footprintOf(kind, to));
+    return { kind, from, to, resources: growth.resourcesPerConstruct, bytes: growth.bytesPerConstruct };
   });
   const endpoint = { ...base, ResourceType: 'Custom::OpenSearchVpcEndpoint', ResourceProperties: ENDPOINT_PROPS };
   const access = { ...base, ResourceType: 'Custom::OpenSearchVpcEndpointAccess', ResourceProperties: ACCESS_PROPS };
