@@ -1,3 +1,4 @@
+import { DOMAIN_POLICY_ID_PREFIX, grantKindOf, kindPolicyName } from '../lib/private/contracts/grant-policies';
 import { InvalidPropertyError } from '../lib/private/contracts/properties';
 import { errorMessage, errorName, failedCall, isTransient } from './opensearch';
 import { log, logEvent } from './log';
@@ -227,7 +228,7 @@ async function readSituation(
       event.StackId,
       error,
       'Nothing was changed: this resource reads its stack status to leave alone, during a rollback, what existed before it. ' +
-        `cloudformation:DescribeStacks on this stack should be granted by the policy LifecycleGrants${kind.resourceType.replace(/^Custom::OpenSearch/, '')}… of the provider's role; ` +
+        `cloudformation:DescribeStacks on this stack should be granted by the policy ${kindPolicyName(grantKindOf(kind.resourceType), '…')} of the provider's role; ` +
         'if it is, an SCP or permissions boundary may deny it. Then retry.',
     );
   }
@@ -432,14 +433,16 @@ async function attempt<T>(kind: ResourceKind<T>, task: T, context: StepContext):
  */
 export function grantingPolicy(error: unknown, resourceType: string): string {
   const denied = /perform: (\S+) on resource: (\S+)/.exec(errorMessage(error));
-  const kind = resourceType.replace(/^Custom::OpenSearch/, '');
+  const kindPolicy = kindPolicyName(grantKindOf(resourceType), '…');
+  // A managed policy's name is CloudFormation's: <stack>-<logical id>-<suffix>.
+  const domainPolicy = `…${DOMAIN_POLICY_ID_PREFIX}…`;
   if (!denied) {
     const operation = failedCall(error)?.split(' ')[0];
     const action = operation ? `es:${operation}` : 'it';
-    return `${action} should be granted by the policy LifecycleGrants${kind}… (on a domain, LifecycleDomainGrants…) of the provider's role`;
+    return `${action} should be granted by the policy ${kindPolicy} (on a domain, ${domainPolicy}) of the provider's role`;
   }
   const [, action, resource] = denied;
-  const policy = /:domain\//.test(resource) ? 'LifecycleDomainGrants…' : `LifecycleGrants${kind}…`;
+  const policy = /:domain\//.test(resource) ? domainPolicy : kindPolicy;
   return `${action} on ${resource} should be granted by the policy ${policy} of the provider's role`;
 }
 

@@ -12,8 +12,9 @@
  *    domain (actions IAM accepts only on `*`, the stack's own id, source objects);
  *  - the grants that name a domain in customer managed policies (`AWS::IAM::ManagedPolicy`), each
  *    domain in one of DOMAIN_POLICY_BUCKETS buckets chosen by a hash of its ARN;
- *  - every policy's logical id ends in a hash of its document. A policy whose grants change is
- *    therefore a new resource: CloudFormation creates it before the resources that depend on it,
+ *  - every policy's logical id is a short prefix and a hash of its kind or bucket and its
+ *    document (contracts/grant-policies.ts). A policy whose grants change is therefore a new
+ *    resource: CloudFormation creates it before the resources that depend on it,
  *    and deletes the old one in the cleanup phase, after every resource that depended on it in
  *    the old template. No policy is ever updated in place to grant less;
  *  - every custom resource DependsOn the policies that hold its grants, so it is created after
@@ -30,6 +31,7 @@ import { createHash } from 'crypto';
 import { Aspects, CfnResource, CustomResource, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { DOMAIN_POLICY_ID_PREFIX, KIND_POLICY_ID_PREFIX, kindPolicyName } from './contracts/grant-policies';
 
 /** IAM's limits (counted without white space): all inline policies of one role, one managed policy. */
 export const INLINE_POLICY_LIMIT = 10_240;
@@ -46,8 +48,12 @@ export const DOMAIN_POLICY_BUCKETS = 4;
 
 /** What one kind or one domain bucket grants, and the policy that holds it. */
 interface PolicyGroup {
-  /** Stable part of the logical id; the document's hash is appended. */
-  readonly label: string;
+  /** Logical id prefix; a hash of `key` and the document is appended. */
+  readonly idPrefix: string;
+  /** What the policy is for (a kind, a bucket): two policies with one document still differ. */
+  readonly key: string;
+  /** The construct kind of an inline policy, which names it in IAM. */
+  readonly kind?: string;
   readonly policy: iam.Policy | iam.ManagedPolicy;
   /** Statements as added, by their resolved JSON (each statement once). */
   readonly statements: Map<string, iam.PolicyStatement>;
@@ -105,7 +111,7 @@ export class GrantLayout {
     if (!group) {
       const policy = new iam.Policy(this.scope, `Grants${kind}`, { roles: [this.role] });
       this.onPolicy(policy);
-      group = { label: `LifecycleGrants${kind}`, policy, statements: new Map(), domains: new Set() };
+      group = { idPrefix: KIND_POLICY_ID_PREFIX, key: `kind:${kind}`, kind, policy, statements: new Map(), domains: new Set() };
       this.kinds.set(kind, group);
     }
     return group;
@@ -121,7 +127,7 @@ export class GrantLayout {
         description: `cdk-opensearch-lifecycle handlers: grants on the stack's domains (bucket ${bucket} of ${DOMAIN_POLICY_BUCKETS})`,
       });
       this.onPolicy(policy);
-      group = { label: `LifecycleDomainGrants${bucket}`, policy, statements: new Map(), domains: new Set() };
+      group = { idPrefix: DOMAIN_POLICY_ID_PREFIX, key: `bucket:${bucket}`, policy, statements: new Map(), domains: new Set() };
       this.buckets.set(bucket, group);
     }
     return group;
@@ -143,9 +149,17 @@ export class GrantLayout {
       );
       for (const statement of merged) group.policy.addStatements(iam.PolicyStatement.fromJson(statement));
       const document = stack.resolve(group.policy.document.toJSON());
-      const hash = createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 8).toUpperCase();
-      // Short, and namespaced by the library's name: every construct's DependsOn names it.
-      (group.policy.node.defaultChild as CfnResource).overrideLogicalId(`${group.label}${hash}`);
+      const hash = createHash('sha256')
+        .update(`${group.key}\n${JSON.stringify(document)}`)
+        .digest('hex')
+        .slice(0, 8)
+        .toUpperCase();
+      // Short: every construct's DependsOn names it. The hash makes a changed policy a new one.
+      const cfn = group.policy.node.defaultChild as CfnResource;
+      cfn.overrideLogicalId(`${group.idPrefix}${hash}`);
+      // The IAM name says what the policy is for (and changes with the hash: the old and the new
+      // policy are on the role together while CloudFormation swaps them).
+      if (group.kind !== undefined) (cfn as iam.CfnPolicy).policyName = kindPolicyName(group.kind, hash);
     }
     this.checkLimits(stack);
   }

@@ -78,7 +78,7 @@ describe('what every handler response promises', () => {
     const physicalResourceId = packageDissociationPhysicalId('search-products', STACK_ID, 'Resource');
     const request = event(PACKAGES, 'Delete', { DomainName: 'search-products', PackageIds: ['F1'] }, { physicalResourceId });
     await expect(run(request, { beforePoll: aged(IAM_PROPAGATION_MS) })).rejects.toThrow(
-      "ListPackagesForDomain search-products failed: AccessDeniedException: User is not authorized to perform this action with an explicit deny. es:ListPackagesForDomain should be granted by the policy LifecycleGrantsPackageDissociation… (on a domain, LifecycleDomainGrants…) of the provider's role; if it does, look for a permissions boundary, an SCP or a domain policy that denies it.",
+      "ListPackagesForDomain search-products failed: AccessDeniedException: User is not authorized to perform this action with an explicit deny. es:ListPackagesForDomain should be granted by the policy LifecycleGrantsPackageDissociation… (on a domain, …DomainGrants…) of the provider's role; if it does, look for a permissions boundary, an SCP or a domain policy that denies it.",
     );
   });
 
@@ -88,13 +88,20 @@ describe('what every handler response promises', () => {
       'User: arn:aws:sts::111111111111:assumed-role/HandlerRole/OnEvent is not authorized to perform: es:ListPackagesForDomain on resource: arn:aws:es:us-east-1:111111111111:domain/search-products because no identity-based policy allows the es:ListPackagesForDomain action',
     );
     expect(grantingPolicy(onDomain, PACKAGES)).toBe(
-      "es:ListPackagesForDomain on arn:aws:es:us-east-1:111111111111:domain/search-products should be granted by the policy LifecycleDomainGrants… of the provider's role",
+      "es:ListPackagesForDomain on arn:aws:es:us-east-1:111111111111:domain/search-products should be granted by the policy …DomainGrants… of the provider's role",
     );
     const onStar = denied(
       'User: arn:aws:sts::111111111111:assumed-role/HandlerRole/OnEvent is not authorized to perform: es:DeleteInboundConnection on resource: * because no identity-based policy allows the es:DeleteInboundConnection action',
     );
     expect(grantingPolicy(onStar, DELETION)).toBe(
       "es:DeleteInboundConnection on * should be granted by the policy LifecycleGrantsInboundConnectionDeletion… of the provider's role",
+    );
+    // The one resource type not named after its construct: its grants are DomainVpcEndpoint's.
+    const endpointDenied = denied(
+      'User: arn:aws:sts::111111111111:assumed-role/HandlerRole/OnEvent is not authorized to perform: es:CreateVpcEndpoint on resource: * because no identity-based policy allows the es:CreateVpcEndpoint action',
+    );
+    expect(grantingPolicy(endpointDenied, 'Custom::OpenSearchVpcEndpoint')).toBe(
+      "es:CreateVpcEndpoint on * should be granted by the policy LifecycleGrantsDomainVpcEndpoint… of the provider's role",
     );
   });
 

@@ -1,9 +1,28 @@
 import { CustomResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AssociatedPackage, InboundConnectionDeletion, OutboundConnection, PackageAssociation, PackageDissociation } from '../../lib';
+import { Domain } from 'aws-cdk-lib/aws-opensearchservice';
+import * as path from 'path';
+import {
+  AssociatedPackage,
+  DomainVpcEndpoint,
+  InboundConnectionAcceptance,
+  InboundConnectionDeletion,
+  InboundConnectionRejection,
+  OutboundConnection,
+  Package,
+  PackageAssociation,
+  PackageDissociation,
+  PackageSource,
+  PackageType,
+  RoleMembership,
+  SecurityRole,
+  VpcEndpointAccess,
+} from '../../lib';
+import { grantKindOf, kindPolicyName } from '../../lib/private/contracts/grant-policies';
 import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
-import { handlerPolicies, importedDomain, newStack } from './helpers';
+import { handlerPolicies, importedDomain, newStack, policyLabel } from './helpers';
 
 type Resources = Record<string, { Type: string; DependsOn?: string[]; Properties?: Record<string, unknown> }>;
 
@@ -24,7 +43,8 @@ function statementsOf(template: Template, policyId: string): unknown[] {
   return (resources[policyId].Properties!.PolicyDocument as { Statement: unknown[] }).Statement;
 }
 
-const withoutHash = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
+/** The labels (policyLabel) of the policies with these logical ids. */
+const labels = (template: Template, ids: string[]) => ids.map((id) => policyLabel(template, id));
 
 describe('grant layout', () => {
   test('each custom resource depends on the policy of its kind and the policy of its domain, which hold all its grants', () => {
@@ -35,10 +55,8 @@ describe('grant layout', () => {
     const dependencies = grantDependencies(template);
     const [dissociation] = Object.keys(dependencies).filter((id) => id.startsWith('Dissociation'));
     const [deletion] = Object.keys(dependencies).filter((id) => id.startsWith('Deletion'));
-    expect(dependencies[dissociation].map(withoutHash)).toHaveLength(2);
-    expect(dependencies[dissociation].map(withoutHash)[1]).toBe('LifecycleGrantsPackageDissociation');
-    expect(dependencies[dissociation].map(withoutHash)[0]).toMatch(/^LifecycleDomainGrants[0-3]$/);
-    expect(dependencies[deletion].map(withoutHash)).toEqual(['LifecycleGrantsInboundConnectionDeletion']);
+    expect(labels(template, dependencies[dissociation])).toEqual(['DomainGrants', 'LifecycleGrantsPackageDissociation']);
+    expect(labels(template, dependencies[deletion])).toEqual(['LifecycleGrantsInboundConnectionDeletion']);
     // The domain's policy holds the package actions on that domain; the kind's, its stack status read.
     expect(statementsOf(template, dependencies[dissociation][0])).toEqual([
       {
@@ -53,11 +71,11 @@ describe('grant layout', () => {
     // The handler role's grants are exactly those of its default policy (logs) and these policies.
     expect(
       handlerPolicies(template)
-        .map(([id]) => withoutHash(id))
+        .map(([id]) => policyLabel(template, id))
         .sort(),
     ).toEqual(
       [
-        withoutHash(dependencies[dissociation][0]),
+        'DomainGrants',
         'CdkOpenSearchLifecycleProviderHandlerRoleDefaultPolicy',
         'LifecycleGrantsInboundConnectionDeletion',
         'LifecycleGrantsPackageDissociation',
@@ -73,8 +91,10 @@ describe('grant layout', () => {
     };
     const before = Object.values(synth('search-c'))[0];
     const after = Object.values(synth('search-d'))[0];
-    const kind = (ids: string[]) => ids.find((id) => id.startsWith('LifecycleGrants'));
-    const domain = (ids: string[]) => ids.find((id) => id.startsWith('LifecycleDomainGrants'));
+    const kind = (ids: string[]) => ids.find((id) => id.startsWith('Grants'));
+    const domain = (ids: string[]) => ids.find((id) => id.startsWith('DomainGrants'));
+    expect(kind(before)).toBeDefined();
+    expect(domain(before)).toBeDefined();
     expect(kind(after)).toBe(kind(before));
     expect(domain(after)).not.toBe(domain(before));
   });
@@ -94,7 +114,7 @@ describe('grant layout', () => {
     const dissociationBefore = Object.entries(before).find(([id]) => id.startsWith('Dissociation'))![1];
     const associationBefore = Object.entries(before).find(([id]) => id.startsWith('Association'))![1];
     const dissociationAfter = Object.entries(after).find(([id]) => id.startsWith('Dissociation'))![1];
-    const domainPolicy = (ids: string[]) => ids.find((id) => id.startsWith('LifecycleDomainGrants'))!;
+    const domainPolicy = (ids: string[]) => ids.find((id) => id.startsWith('DomainGrants'))!;
     // Both shared one domain policy before; after, the dissociation has a new one, and the
     // removed association's (with AssociatePackages) is deleted after it, in the cleanup.
     expect(domainPolicy(associationBefore)).toBe(domainPolicy(dissociationBefore));
@@ -129,8 +149,48 @@ describe('grant layout', () => {
     ]);
     const template = Template.fromStack(stack);
     const dependencies = grantDependencies(template)[Object.keys(grantDependencies(template))[0]];
-    expect(dependencies.map(withoutHash)[1]).toBe('LifecycleGrantsThing');
+    expect(labels(template, dependencies)).toEqual(['DomainGrants', 'LifecycleGrantsThing']);
     expect(statementsOf(template, dependencies[1])).toEqual([{ Effect: 'Allow', Action: 'es:ListThings', Resource: '*' }]);
     expect(statementsOf(template, dependencies[0])).toEqual([{ Effect: 'Allow', Action: 'es:ESHttpGet', Resource: `${domainArn}/*` }]);
+  });
+
+  test("every kind's handler names, when AWS denies it, the inline policy its construct really makes", () => {
+    const stack = newStack();
+    const remote = Domain.fromDomainAttributes(stack, 'Remote', {
+      domainArn: 'arn:aws:es:us-east-1:222222222222:domain/orders',
+      domainEndpoint: 'https://vpc-orders-abc123.us-east-1.es.amazonaws.com',
+    });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d',
+      availabilityZones: ['us-east-1a'],
+      privateSubnetIds: ['subnet-0aaa1111'],
+    });
+    const local = importedDomain(stack, 'logs-local');
+    new InboundConnectionRejection(stack, 'Rejection', { connectionId: 'cc-reject-0001' });
+    new InboundConnectionDeletion(stack, 'Deletion', { connectionId: 'cc-delete-0001' });
+    new InboundConnectionAcceptance(stack, 'Acceptance', { connectionId: 'cc-accept-0001', domain: local });
+    new OutboundConnection(stack, 'Outbound', { localDomain: local, remoteDomain: remote, connectionAlias: 'to-orders' });
+    new Package(stack, 'Package', {
+      packageName: 'synonyms',
+      packageType: PackageType.TXT_DICTIONARY,
+      source: PackageSource.fromAsset(path.join(__dirname, 'fixtures', 'synonyms.txt')),
+    });
+    new PackageAssociation(stack, 'Association', { domain: local, packages: [AssociatedPackage.fromPackageId('F2')] });
+    new PackageDissociation(stack, 'Dissociation', { domain: local, packageIds: ['F1'] });
+    new DomainVpcEndpoint(stack, 'Endpoint', { domain: remote, vpc });
+    new VpcEndpointAccess(stack, 'Access', { domain: local, account: '333333333333' });
+    const role = new SecurityRole(stack, 'Role', { domain: local, roleName: 'readers' });
+    new RoleMembership(stack, 'Membership', { domain: local, role, users: ['reader'] });
+    const template = Template.fromStack(stack);
+    const resources = template.toJSON().Resources as Resources;
+    const inlinePolicyNames = (ids: string[]) =>
+      ids.filter((id) => resources[id].Type === 'AWS::IAM::Policy').map((id) => String(resources[id].Properties!.PolicyName));
+    const named = Object.entries(grantDependencies(template)).map(([id, dependencies]) => {
+      const [policyName] = inlinePolicyNames(dependencies);
+      const messagePrefix = kindPolicyName(grantKindOf(resources[id].Type), '');
+      return { type: resources[id].Type, named: policyName === undefined || policyName.startsWith(messagePrefix) };
+    });
+    expect(named).toHaveLength(11);
+    expect(named.filter((entry) => !entry.named)).toEqual([]);
   });
 });

@@ -40,6 +40,17 @@ export function handlerPolicies(
     .sort(([a], [b]) => (a < b ? -1 : 1)) as never;
 }
 
+/**
+ * What a handler policy is for, without the hash its logical id ends in: `LifecycleGrants<Kind>`
+ * (a kind's inline policy, by its IAM name), `DomainGrants` (a managed policy of domain grants),
+ * or the logical id of any other policy (the role's default policy).
+ */
+export function policyLabel(template: Template, policyId: string): string {
+  const resource = (template.toJSON().Resources as Record<string, { Type: string; Properties?: { PolicyName?: unknown } }>)[policyId];
+  const name = resource?.Type === 'AWS::IAM::Policy' && typeof resource.Properties?.PolicyName === 'string' ? resource.Properties.PolicyName : policyId;
+  return name.replace(/[0-9A-F]{8}$/, '');
+}
+
 /** The statements of all the handler role's policies, with the logs statement left out. */
 export function handlerStatements(template: Template): Statement[] {
   const statements = handlerPolicies(template).flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);

@@ -10,7 +10,7 @@ import {
   SecurityRole,
 } from '../../lib';
 import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
-import { handlerGrants, handlerPolicies, handlerStatements, importedDomain, newStack, ownDomain } from './helpers';
+import { handlerGrants, handlerPolicies, handlerStatements, importedDomain, newStack, ownDomain, policyLabel } from './helpers';
 
 const PACKAGE_ACTIONS = ['es:DescribeDomain', 'es:DissociatePackages', 'es:ListPackagesForDomain'];
 const arnOf = (name: string) => `arn:aws:es:us-east-1:111111111111:domain/${name}`;
@@ -145,12 +145,13 @@ describe('handler permissions', () => {
       domain: importedDomain(stack, 'search-logs', 'Again'),
       packages: [AssociatedPackage.fromPackageId('F3')],
     });
-    const stackReads = handlerPolicies(Template.fromStack(stack)).flatMap(([id, policy]) =>
+    const template = Template.fromStack(stack);
+    const stackReads = handlerPolicies(template).flatMap(([id, policy]) =>
       policy.Properties.PolicyDocument.Statement.filter((statement) =>
         [statement.Action].flat().some((action) => action.startsWith('cloudformation:')),
-      ).map((statement) => [id.replace(/[0-9A-F]{8}$/, ''), statement]),
+      ).map((statement) => [policyLabel(template, id), statement]),
     );
-    expect(stackReads).toEqual([
+    expect(stackReads.sort(([a], [b]) => (String(a) < String(b) ? -1 : 1))).toEqual([
       [
         'LifecycleGrantsPackageAssociation',
         {
