@@ -13,9 +13,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import {
   AssociatedPackage,
+  DomainVpcEndpoint,
   InboundConnectionAcceptance,
   InboundConnectionDeletion,
   InboundConnectionRejection,
@@ -105,6 +107,8 @@ interface Removal {
   readonly kind: string;
   readonly keeper: Keeper;
   readonly add: (stack: Stack) => Construct;
+  /** What the world needs besides WORLD, set up before the first deployment. */
+  readonly prepare?: (run: LocalDeployment) => void;
   /** What its Delete does to the service: a change diffWorld reports, or a mutating call (mutatingCalls). */
   readonly deleted: RegExp;
 }
@@ -164,6 +168,24 @@ const REMOVALS: Removal[] = [
     keeper: 'package',
     add: (stack) => new PackageDissociation(stack, 'Removed', { domain: importedDomain(stack, 'search-c'), packageIds: ['F222222222'] }),
     deleted: /^package search-c\/F222222222: ACTIVE -> gone$/,
+  },
+  {
+    kind: 'DomainVpcEndpoint',
+    keeper: 'package',
+    prepare: (run) => {
+      run.emulator.addSubnet({ subnetId: 'subnet-iam0001a', vpcId: 'vpc-iam0001', availabilityZone: 'us-east-1a', ownerId: '111111111111' });
+      run.emulator.addVpcEndpointAccess('logs-local', '111111111111');
+    },
+    add: (stack) =>
+      new DomainVpcEndpoint(stack, 'Removed', {
+        domain: importedDomain(stack, 'logs-local'),
+        vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+          vpcId: 'vpc-iam0001',
+          availabilityZones: ['us-east-1a'],
+          privateSubnetIds: ['subnet-iam0001a'],
+        }),
+      }),
+    deleted: /^DeleteVpcEndpoint \S+$/,
   },
   {
     kind: 'VpcEndpointAccess',
@@ -268,6 +290,7 @@ describe('IAM through the runner: a Delete after an update keeps the grants it n
     const v2 = build(false);
     const { run } = await startRunner(WORLD, {}, 1);
     try {
+      removal.prepare?.(run);
       expect((await run.deploy(v1.cdkOut, v1.stackName)).status).toBe('CREATE_COMPLETE');
       const before = run.emulator.snapshot();
       const update = await run.deploy(v2.cdkOut, v2.stackName);
@@ -290,7 +313,7 @@ test('one grant fewer in the synthesized template: the Delete that needs it is d
     withoutGrants(
       v1,
       (action) => action === 'es:DissociatePackages',
-      (id) => id.startsWith('LifecycleDomainGrants'),
+      (id) => id.startsWith('DomainGrants'),
     ),
   ).toBe(1);
   const { run } = await startRunner(WORLD, {}, 1);
@@ -302,7 +325,7 @@ test('one grant fewer in the synthesized template: the Delete that needs it is d
     const failure = run.events.find((event) => event.logicalId === v1.ids.packages && event.status === 'DELETE_FAILED');
     // Retried for the first minute (IAM may be propagating), then it names what should grant it.
     expect(failure?.reason).toMatch(
-      /AccessDeniedException: User: arn:aws:sts::111111111111:assumed-role\/\S+ is not authorized to perform: es:DissociatePackages on resource: arn:aws:es:us-east-1:111111111111:domain\/search-c .* es:DissociatePackages on arn:aws:es:us-east-1:111111111111:domain\/search-c should be granted by the policy LifecycleDomainGrants… of the provider's role/,
+      /AccessDeniedException: User: arn:aws:sts::111111111111:assumed-role\/\S+ is not authorized to perform: es:DissociatePackages on resource: arn:aws:es:us-east-1:111111111111:domain\/search-c .* es:DissociatePackages on arn:aws:es:us-east-1:111111111111:domain\/search-c should be granted by the policy …DomainGrants… of the provider's role/,
     );
     const denied = run.serviceCalls.filter((call) => call.errorType === 'AccessDeniedException');
     expect(denied.length).toBeGreaterThan(1);
