@@ -28,7 +28,7 @@
  * so the synth-time check leaves room for that (see checkLimits).
  */
 import { createHash } from 'crypto';
-import { Aspects, CfnResource, CustomResource, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { DOMAIN_POLICY_ID_PREFIX, KIND_POLICY_ID_PREFIX, kindPolicyName } from './contracts/grant-policies';
@@ -88,7 +88,7 @@ export class GrantLayout {
    *
    * @param kind the construct kind, e.g. `PackageDissociation`; letters and digits only
    */
-  public grant(resource: CustomResource, kind: string, domainArn: string | undefined, statements: iam.PolicyStatement[]): void {
+  public grant(resource: IConstruct, kind: string, domainArn: string | undefined, statements: iam.PolicyStatement[]): void {
     if (this.finalized) {
       throw new Error(`cdk-opensearch-lifecycle: ${resource.node.path} was added after the stack was synthesized`);
     }

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aws, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledgeNagFindings, NagFinding } from './compat';
 import { isNewestNodeRuntime, newestNodeRuntime } from './runtime';
 import { MAX_TIMEOUT_SECONDS } from './contracts/properties';
@@ -331,7 +331,7 @@ export class LifecycleProvider extends Construct {
    *
    * @param kind the construct's class name, e.g. `PackageDissociation`
    */
-  public grantFor(resource: CustomResource, kind: string, domainArn: string | undefined, statements: iam.PolicyStatement[]): void {
+  public grantFor(resource: IConstruct, kind: string, domainArn: string | undefined, statements: iam.PolicyStatement[]): void {
     this.grants.grant(resource, kind, domainArn, statements);
   }
 
@@ -339,7 +339,7 @@ export class LifecycleProvider extends Construct {
    * Allows the connection actions a construct needs. The service defines no resource type for
    * them (not even the domain), so IAM accepts them only on `*`.
    */
-  public allowConnectionActions(resource: CustomResource, kind: string, actions: ConnectionAction[]): void {
+  public allowConnectionActions(resource: IConstruct, kind: string, actions: ConnectionAction[]): void {
     this.grantFor(resource, kind, undefined, [new iam.PolicyStatement({ actions, resources: ['*'] })]);
   }
 
@@ -347,7 +347,7 @@ export class LifecycleProvider extends Construct {
    * Allows the VPC endpoint actions a construct needs, in one statement on `*` (see
    * VpcEndpointAction for each action's source: none has a resource type).
    */
-  public allowVpcEndpointActions(resource: CustomResource, kind: string, actions: VpcEndpointAction[]): void {
+  public allowVpcEndpointActions(resource: IConstruct, kind: string, actions: VpcEndpointAction[]): void {
     this.grantFor(resource, kind, undefined, [new iam.PolicyStatement({ actions, resources: ['*'] })]);
   }
 
@@ -355,7 +355,7 @@ export class LifecycleProvider extends Construct {
    * Allows es:CreateOutboundConnection on this local domain only: the one connection action with
    * a resource type (the domain the connection starts from).
    */
-  public allowOutboundConnectionCreation(resource: CustomResource, localDomainArn: string): void {
+  public allowOutboundConnectionCreation(resource: IConstruct, localDomainArn: string): void {
     this.grantFor(resource, 'OutboundConnection', localDomainArn, [
       new iam.PolicyStatement({ actions: ['es:CreateOutboundConnection'], resources: [localDomainArn] }),
     ]);
@@ -366,7 +366,7 @@ export class LifecycleProvider extends Construct {
    * what existed before them need to tell a rollback from a real removal. The provider is one per
    * stack, so the grant names that one stack: its id, the ARN the handlers ask DescribeStacks for.
    */
-  public allowStackStatusRead(resource: CustomResource, kind: string): void {
+  public allowStackStatusRead(resource: IConstruct, kind: string): void {
     this.grantFor(resource, kind, undefined, [
       new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(this).stackId] }),
     ]);
@@ -377,14 +377,14 @@ export class LifecycleProvider extends Construct {
    * its status: in a rollback, PackageAssociation reads when the failed update of the resource
    * started, to tell the packages that update associated from those it found ACTIVE.
    */
-  public allowStackEventsRead(resource: CustomResource, kind: string): void {
+  public allowStackEventsRead(resource: IConstruct, kind: string): void {
     this.grantFor(resource, kind, undefined, [
       new iam.PolicyStatement({ actions: ['cloudformation:DescribeStackEvents'], resources: [Stack.of(this).stackId] }),
     ]);
   }
 
   /** Allows the PackageDissociation actions on this domain only. */
-  public allowPackageActions(resource: CustomResource, domain: IDomain): void {
+  public allowPackageActions(resource: IConstruct, domain: IDomain): void {
     this.grantFor(resource, 'PackageDissociation', domain.domainArn, [
       new iam.PolicyStatement({ actions: PACKAGE_ACTIONS, resources: [domain.domainArn] }),
     ]);
@@ -396,7 +396,7 @@ export class LifecycleProvider extends Construct {
    * service defines no resource type for them (packages have no ARN in IAM), so IAM accepts them
    * only on `*`.
    */
-  public allowPackageManagement(resource: CustomResource): void {
+  public allowPackageManagement(resource: IConstruct): void {
     this.grantFor(resource, 'Package', undefined, [new iam.PolicyStatement({ actions: PACKAGE_MANAGEMENT_ACTIONS, resources: ['*'] })]);
   }
 
@@ -404,7 +404,7 @@ export class LifecycleProvider extends Construct {
    * Allows reading exactly one object: the file the service copies when it imports a package runs
    * with the caller's permissions. The Package policy lists every source object of the stack.
    */
-  public allowPackageSourceRead(resource: CustomResource, bucket: s3.IBucket, key: string): void {
+  public allowPackageSourceRead(resource: IConstruct, bucket: s3.IBucket, key: string): void {
     // Written out rather than bucket.arnForObjects(key), whose Fn::Join on the partition doubles
     // the bytes every package adds to the template; the partition is known from the region.
     const region = Stack.of(this).region;
@@ -431,7 +431,7 @@ export class LifecycleProvider extends Construct {
   }
 
   /** Allows a Package's handler the objects of the copy bucket (see packageSourceCopyBucket). */
-  public allowPackageSourceCopies(resource: CustomResource): void {
+  public allowPackageSourceCopies(resource: IConstruct): void {
     const bucket = this.packageSourceCopyBucket();
     const region = Stack.of(this).region;
     const partition = (!Token.isUnresolved(region) && RegionInfo.get(region).partition) || Aws.PARTITION;
@@ -476,7 +476,7 @@ export class LifecycleProvider extends Construct {
    * Allows what PackageAssociation needs, on this domain only: AssociatePackages and the
    * dissociation actions.
    */
-  public allowPackageAssociation(resource: CustomResource, domain: IDomain): void {
+  public allowPackageAssociation(resource: IConstruct, domain: IDomain): void {
     this.grantFor(resource, 'PackageAssociation', domain.domainArn, [
       new iam.PolicyStatement({ actions: ['es:AssociatePackages', ...PACKAGE_ACTIONS], resources: [domain.domainArn] }),
     ]);
@@ -488,7 +488,7 @@ export class LifecycleProvider extends Construct {
    * paths only, under both API roots (`_plugins`, and `_opendistro` for Elasticsearch 7.x
    * domains), in the policy of that domain (see grants.ts).
    */
-  public allowSecurityApi(resource: CustomResource, kind: string, domainArn: string): void {
+  public allowSecurityApi(resource: IConstruct, kind: string, domainArn: string): void {
     const paths = ['_plugins', '_opendistro'].flatMap((root) =>
       ['roles', 'rolesmapping'].map((kind) => `/${root}/_security/api/${kind}/*`),
     );

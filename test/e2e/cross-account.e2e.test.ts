@@ -52,7 +52,7 @@ const ids = (() => {
   });
   app.synth();
   const logicalId = (stack: Stack, construct: OutboundConnection | InboundConnectionAcceptance) =>
-    stack.getLogicalId(construct.node.findChild('Resource').node.defaultChild as CfnElement);
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
   return { outbound: logicalId(source, outbound), acceptance: logicalId(destination, acceptance) };
 })();
 

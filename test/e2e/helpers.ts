@@ -48,12 +48,12 @@ export function synth<K extends string>(stackName: string, build: (stack: Stack)
   return { cdkOut, stackName, ids: logicalIds(stack, constructs) };
 }
 
-/** The logical ids of the constructs' custom resources (their `Resource` child). */
+/** The logical ids of the constructs' custom resources (their default child, `Resource`). */
 export function logicalIds<K extends string>(stack: Stack, constructs: Record<K, Construct>): Record<K, string> {
   return Object.fromEntries(
     Object.entries<Construct>(constructs).map(([key, construct]) => {
-      const resource = construct.node.tryFindChild('Resource') ?? construct;
-      return [key, stack.getLogicalId(resource.node.defaultChild as CfnElement)];
+      const resource = construct.node.defaultChild ?? construct;
+      return [key, stack.getLogicalId(resource as CfnElement)];
     }),
   ) as Record<K, string>;
 }

@@ -93,10 +93,7 @@ function synthVariant(variant: Variant): { cdkOut: string; ids: Record<string, s
   }
   app.synth();
   const ids = Object.fromEntries(
-    Object.entries(constructs).map(([key, [stack, construct]]) => [
-      key,
-      stack.getLogicalId(construct.node.findChild('Resource').node.defaultChild as CfnElement),
-    ]),
+    Object.entries(constructs).map(([key, [stack, construct]]) => [key, stack.getLogicalId(construct.node.defaultChild as CfnElement)]),
   );
   return { cdkOut, ids };
 }

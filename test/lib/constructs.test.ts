@@ -1,4 +1,5 @@
-import { App, CfnElement, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import { InboundConnectionDeletion, InboundConnectionRejection, PackageDissociation } from '../../lib';
@@ -9,7 +10,6 @@ import { parseInboundConnectionProperties } from '../../lib/private/contracts/in
 const REJECTION_TYPE = 'Custom::OpenSearchInboundConnectionRejection';
 const DELETION_TYPE = 'Custom::OpenSearchInboundConnectionDeletion';
 const PACKAGE_TYPE = 'Custom::OpenSearchPackageDissociation';
-
 
 /** What the one InboundConnectionDeletion of the template depends on, by policyLabel. */
 function dependencyLabels(template: Template): string[] {
@@ -125,6 +125,35 @@ describe('PackageDissociation', () => {
     Template.fromStack(stack).hasResourceProperties(PACKAGE_TYPE, {
       DomainName: { Ref: stack.getLogicalId(domain.node.defaultChild as CfnElement) },
     });
+  });
+});
+
+describe('the custom resource', () => {
+  test("is the construct's default child, a CfnResource of its type, for escape hatches; its path metadata has no Default", () => {
+    // The path metadata `cdk synth` writes by default.
+    const stack = newStack('TestStack', new App({ context: { 'aws:cdk:enable-path-metadata': true } }));
+    const deletion = new InboundConnectionDeletion(stack, 'Delete', { connectionId: 'cc-active-0001' });
+    const resource = deletion.node.defaultChild as CfnResource;
+    expect(resource).toBeInstanceOf(CfnResource);
+    expect(resource.cfnResourceType).toBe(DELETION_TYPE);
+    resource.addPropertyOverride('TimeoutSeconds', 600);
+    const template = Template.fromStack(stack);
+    template.hasResource(DELETION_TYPE, {
+      Properties: { TimeoutSeconds: 600 },
+      Metadata: { 'aws:cdk:path': 'TestStack/Delete/Resource' },
+    });
+  });
+
+  test('keeps the logical id aws-cdk-lib CustomResource gives the same path, so an upgrade replaces nothing', () => {
+    const ours = newStack('Ours');
+    const deletion = new InboundConnectionDeletion(ours, 'Delete', { connectionId: 'cc-active-0001' });
+    const theirs = newStack('Theirs');
+    const wrapped = new CustomResource(new Construct(theirs, 'Delete'), 'Resource', {
+      serviceToken: 'arn:aws:lambda:us-east-1:111111111111:function:f',
+    });
+    expect(ours.resolve((deletion.node.defaultChild as CfnResource).logicalId)).toBe(
+      theirs.resolve((wrapped.node.defaultChild as CfnResource).logicalId),
+    );
   });
 });
 

@@ -205,7 +205,7 @@ describe('PackageAssociation', () => {
       timeout: Duration.minutes(5),
     });
     const template = Template.fromStack(stack);
-    const packageLogicalId = stack.getLogicalId(pkg.node.findChild('Resource').node.defaultChild as CfnElement);
+    const packageLogicalId = stack.getLogicalId(pkg.node.defaultChild as CfnElement);
     template.hasResourceProperties(ASSOCIATION_TYPE, {
       DomainName: 'search-products',
       Packages: [
