@@ -34,7 +34,16 @@ context=$(node -p 'JSON.stringify(require("./cdk.json").context ?? {})')
 CDK_OUTDIR="$work/app" CDK_CONTEXT_JSON="$context" npx tsx bin/app.ts
 CDK_OUTDIR="$work/app-next" CDK_CONTEXT_JSON=$(node -p "JSON.stringify({ ...$context, variant: 'next' })") npx tsx bin/app.ts
 CDK_OUTDIR="$work/integ" npx tsx test/integ.lifecycle.ts
+# The integration test again with every opt-in probe on (VPC endpoints in this account and across
+# two, the security API), with made-up names: only synthesis, to lint the probes' templates too.
+env CDK_OUTDIR="$work/integ-probes" CDK_DEFAULT_ACCOUNT=111111111111 CDK_DEFAULT_REGION=us-east-1 \
+  INTEG_VPC_ENDPOINT_DOMAIN=orders INTEG_VPC_ENDPOINT_ACCOUNT=333333333333 \
+  INTEG_VPC_ENDPOINT_VPC_ID=vpc-0a1b2c3d INTEG_VPC_ENDPOINT_SUBNETS=subnet-0aaa1111,subnet-0bbb2222 \
+  INTEG_VPC_ENDPOINT_CONSUMER_ACCOUNT=222222222222 INTEG_VPC_ENDPOINT_CONSUMER_VPC_ID=vpc-0c1d2e3f \
+  INTEG_VPC_ENDPOINT_CONSUMER_SUBNETS=subnet-0ccc3333,subnet-0ddd4444 \
+  INTEG_SECURED_DOMAIN=secure-logs INTEG_SECURED_DOMAIN_ENDPOINT=https://search-secure-logs-abc123.us-east-1.es.amazonaws.com \
+  npx tsx test/integ.lifecycle.ts
 
-templates=("$work"/app/*.template.json "$work"/app-next/*.template.json "$work"/integ/*.template.json)
+templates=("$work"/app/*.template.json "$work"/app-next/*.template.json "$work"/integ/*.template.json "$work"/integ-probes/*.template.json)
 "$work/venv/bin/cfn-lint" --format parseable --ignore-checks "$IGNORED" -- "${templates[@]}"
 echo "cfn-lint $CFN_LINT: ${#templates[@]} templates clean (ignoring $IGNORED, see this script) in $((SECONDS - started)) s"

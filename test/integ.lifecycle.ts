@@ -36,12 +36,24 @@
  * | vpcEndpointAccount | INTEG_VPC_ENDPOINT_ACCOUNT | none |
  * | vpcEndpointVpcId | INTEG_VPC_ENDPOINT_VPC_ID | none |
  * | vpcEndpointSubnets (comma-separated, one per zone) | INTEG_VPC_ENDPOINT_SUBNETS | none |
+ * | vpcEndpointConsumerAccount | INTEG_VPC_ENDPOINT_CONSUMER_ACCOUNT | none: the cross-account probe is left out |
+ * | vpcEndpointConsumerVpcId | INTEG_VPC_ENDPOINT_CONSUMER_VPC_ID | none |
+ * | vpcEndpointConsumerSubnets (comma-separated, one per zone) | INTEG_VPC_ENDPOINT_CONSUMER_SUBNETS | none |
  *
  * The VPC endpoint probe (opt-in: a VPC domain of this account with no other endpoint, another
  * account to authorize, and a VPC of this account with its subnets) settles what AWS does not
  * document (docs/vpc-endpoints.md): that the handlers' role needs no EC2 permission for
  * CreateVpcEndpoint, that the endpoint reaches ACTIVE and is gone after Delete, and that the
  * authorization is listed, then revoked.
+ *
+ * The cross-account probe (opt-in, with vpcEndpointDomain: a second account bootstrapped to trust
+ * this one, `cdk bootstrap aws://<consumer>/<region> --trust <this account>`, with the service's
+ * service-linked role, a VPC and one subnet per zone) deploys both sides as a team would: a stack
+ * of this account authorizes the consumer (VpcEndpointAccess), and a stack of the consumer's
+ * account, deployed after it, makes its DomainVpcEndpoint. Before the stack under test is deleted,
+ * the owner lists the consumer's endpoint ACTIVE; integ-runner then destroys the consumer's stack
+ * first (its endpoint deleted and waited for), then the authorization, whose Delete refuses while
+ * the consumer still has an endpoint: a destroy that fails there says the order was not kept.
  *
  * | securedDomain | INTEG_SECURED_DOMAIN | none: the security API probe is left out (the domain must first trust the probe function's role, output SecurityProbeRoleArn: see below) |
  * | securedDomainEndpoint | INTEG_SECURED_DOMAIN_ENDPOINT | none (needed with securedDomain) |
@@ -73,6 +85,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Domain, IDomain } from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import {
   DomainVpcEndpoint,
@@ -107,6 +120,12 @@ const vpcEndpointDomainName = setting('vpcEndpointDomain', 'INTEG_VPC_ENDPOINT_D
 const vpcEndpointAccount = setting('vpcEndpointAccount', 'INTEG_VPC_ENDPOINT_ACCOUNT', '');
 const vpcEndpointVpcId = setting('vpcEndpointVpcId', 'INTEG_VPC_ENDPOINT_VPC_ID', '');
 const vpcEndpointSubnets = setting('vpcEndpointSubnets', 'INTEG_VPC_ENDPOINT_SUBNETS', '')
+  .split(',')
+  .map((id) => id.trim())
+  .filter((id) => id !== '');
+const consumerAccount = setting('vpcEndpointConsumerAccount', 'INTEG_VPC_ENDPOINT_CONSUMER_ACCOUNT', '');
+const consumerVpcId = setting('vpcEndpointConsumerVpcId', 'INTEG_VPC_ENDPOINT_CONSUMER_VPC_ID', '');
+const consumerSubnets = setting('vpcEndpointConsumerSubnets', 'INTEG_VPC_ENDPOINT_CONSUMER_SUBNETS', '')
   .split(',')
   .map((id) => id.trim())
   .filter((id) => id !== '');
@@ -160,6 +179,41 @@ if (vpcEndpointDomain && vpcEndpointVpcId && vpcEndpointSubnets.length > 0) {
   // Same account: no authorization needed. The handlers' role has no EC2 permission.
   new DomainVpcEndpoint(stack, 'ProbeEndpoint', { domain: vpcEndpointDomain, vpc, timeout: Duration.minutes(20) });
 }
+
+/** The two sides of the cross-account probe, when it is on: this account's, then the consumer's. */
+function crossAccountStacks(): Stack[] {
+  if (vpcEndpointDomainName === '' || consumerAccount === '') return [];
+  if (consumerVpcId === '' || consumerSubnets.length === 0) {
+    throw new Error('vpcEndpointConsumerAccount needs vpcEndpointConsumerVpcId and vpcEndpointConsumerSubnets');
+  }
+  if (env.account === undefined || env.region === undefined) {
+    throw new Error('the cross-account probe needs the account and Region of this side (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION)');
+  }
+  // Not the stack under test: the assertions delete that one while the consumer's endpoint lives.
+  const owner = new Stack(app, 'OpenSearchLifecycleIntegVpcOwner', { env });
+  // Literal: the consumer's stack must not reference the owner's (another account).
+  const partition = RegionInfo.get(env.region).partition ?? 'aws';
+  const domainArn = `arn:${partition}:es:${env.region}:${env.account}:domain/${vpcEndpointDomainName}`;
+  const domainEndpoint = `https://vpc-${vpcEndpointDomainName}-integ.${env.region}.es.amazonaws.com`;
+  new VpcEndpointAccess(owner, 'AuthorizeConsumer', {
+    domain: Domain.fromDomainAttributes(owner, 'VpcEndpointDomain', { domainArn, domainEndpoint }),
+    account: consumerAccount,
+  });
+  const consumer = new Stack(app, 'OpenSearchLifecycleIntegVpcConsumer', { env: { account: consumerAccount, region: env.region } });
+  consumer.addStackDependency(owner);
+  new DomainVpcEndpoint(consumer, 'ConsumerEndpoint', {
+    domain: Domain.fromDomainAttributes(consumer, 'OwnersDomain', { domainArn, domainEndpoint }),
+    vpc: ec2.Vpc.fromVpcAttributes(consumer, 'ConsumerVpc', {
+      vpcId: consumerVpcId,
+      availabilityZones: consumerSubnets.map((_, i) => `${env.region}${'abcdef'[i]}`),
+      privateSubnetIds: consumerSubnets,
+    }),
+    timeout: Duration.minutes(20),
+  });
+  return [owner, consumer];
+}
+const crossAccount = crossAccountStacks();
+
 const securedDomainName = setting('securedDomain', 'INTEG_SECURED_DOMAIN', '');
 const securedDomainEndpoint = setting('securedDomainEndpoint', 'INTEG_SECURED_DOMAIN_ENDPOINT', '');
 if (securedDomainName !== '' && securedDomainEndpoint === '') {
@@ -204,9 +258,11 @@ new Package(stack, 'ProbeAssetPackage', {
 // no reference to it (an export would keep the stack under test from being deleted).
 const assertionStack = new Stack(app, 'OpenSearchLifecycleIntegAssertions', { env });
 assertionStack.addStackDependency(stack);
+// Deployed after the consumer's stack, whose DomainVpcEndpoint is done only once ACTIVE.
+crossAccount.forEach((side) => assertionStack.addStackDependency(side));
 
 const integ = new IntegTest(app, 'OpenSearchLifecycle', {
-  testCases: [stack],
+  testCases: [stack, ...crossAccount],
   assertionStack,
   // The assertions delete the stack under test, so there is no snapshot version to update from.
   stackUpdateWorkflow: false,
@@ -243,13 +299,26 @@ if (vpcEndpointDomain && vpcEndpointAccount) {
     .expect(ExpectedResult.objectLike({ AuthorizedPrincipalList: Match.arrayWith([Match.objectLike({ Principal: vpcEndpointAccount })]) }))
     .next(rejected);
 }
+if (crossAccount.length > 0) {
+  // Before anything is deleted: the owner lists the consumer's endpoint, made from its account.
+  integ.assertions
+    .awsApiCall('OpenSearch', 'listVpcEndpointsForDomain', { DomainName: vpcEndpointDomainName })
+    .expect(
+      ExpectedResult.objectLike({
+        VpcEndpointSummaryList: Match.arrayWith([Match.objectLike({ VpcEndpointOwner: consumerAccount, Status: 'ACTIVE' })]),
+      }),
+    )
+    .next(rejected);
+}
 const packagesChecked = rejected.next(deleteStackUnderTest).next(ended).next(packagesGone);
 if (vpcEndpointDomain && vpcEndpointVpcId && vpcEndpointSubnets.length > 0) {
-  // After the stack's deletion: the endpoint is gone.
+  // After the stack's deletion: its endpoint is gone; the consumer's, if any, is the only one left
+  // (a list in objectLike must match in length).
+  const left = crossAccount.length > 0 ? [{ VpcEndpointOwner: consumerAccount }] : [];
   packagesChecked.next(
     integ.assertions
       .awsApiCall('OpenSearch', 'listVpcEndpointsForDomain', { DomainName: vpcEndpointDomainName })
-      .expect(ExpectedResult.objectLike({ VpcEndpointSummaryList: [] }))
+      .expect(ExpectedResult.objectLike({ VpcEndpointSummaryList: left }))
       .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.seconds(30) }),
   );
 }
