@@ -108,27 +108,26 @@ function setting(contextKey: string, envKey: string, fallback: string): string {
   return typeof value === 'string' && value !== '' ? value : fallback;
 }
 
+/** A comma-separated setting, as a list. */
+function listSetting(contextKey: string, envKey: string, fallback: string): string[] {
+  return setting(contextKey, envKey, fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 const destinationDomainName = setting('destinationDomain', 'INTEG_DESTINATION_DOMAIN', 'logs-destination');
 const pendingConnectionId = setting('pendingConnectionId', 'INTEG_PENDING_CONNECTION_ID', 'cc-pending-0001');
 const activeConnectionId = setting('activeConnectionId', 'INTEG_ACTIVE_CONNECTION_ID', 'cc-active-0001');
 const packageDomainName = setting('packageDomain', 'INTEG_PACKAGE_DOMAIN', 'search-products');
-const packageIds = setting('packageIds', 'INTEG_PACKAGE_IDS', 'F111111111,pkg-0a1b2c3d')
-  .split(',')
-  .map((id) => id.trim())
-  .filter((id) => id !== '');
+const packageIds = listSetting('packageIds', 'INTEG_PACKAGE_IDS', 'F111111111,pkg-0a1b2c3d');
 const vpcEndpointDomainName = setting('vpcEndpointDomain', 'INTEG_VPC_ENDPOINT_DOMAIN', '');
 const vpcEndpointAccount = setting('vpcEndpointAccount', 'INTEG_VPC_ENDPOINT_ACCOUNT', '');
 const vpcEndpointVpcId = setting('vpcEndpointVpcId', 'INTEG_VPC_ENDPOINT_VPC_ID', '');
-const vpcEndpointSubnets = setting('vpcEndpointSubnets', 'INTEG_VPC_ENDPOINT_SUBNETS', '')
-  .split(',')
-  .map((id) => id.trim())
-  .filter((id) => id !== '');
+const vpcEndpointSubnets = listSetting('vpcEndpointSubnets', 'INTEG_VPC_ENDPOINT_SUBNETS', '');
 const consumerAccount = setting('vpcEndpointConsumerAccount', 'INTEG_VPC_ENDPOINT_CONSUMER_ACCOUNT', '');
 const consumerVpcId = setting('vpcEndpointConsumerVpcId', 'INTEG_VPC_ENDPOINT_CONSUMER_VPC_ID', '');
-const consumerSubnets = setting('vpcEndpointConsumerSubnets', 'INTEG_VPC_ENDPOINT_CONSUMER_SUBNETS', '')
-  .split(',')
-  .map((id) => id.trim())
-  .filter((id) => id !== '');
+const consumerSubnets = listSetting('vpcEndpointConsumerSubnets', 'INTEG_VPC_ENDPOINT_CONSUMER_SUBNETS', '');
 
 // integ-runner sets CDK_INTEG_ACCOUNT/CDK_INTEG_REGION when it synthesizes the snapshot, and
 // leaves them unset when it deploys, so the CLI's account and region are used.
