@@ -173,7 +173,12 @@ const REMOVALS: Removal[] = [
     kind: 'DomainVpcEndpoint',
     keeper: 'package',
     prepare: (run) => {
-      run.emulator.addSubnet({ subnetId: 'subnet-iam0001a', vpcId: 'vpc-iam0001', availabilityZone: 'us-east-1a', ownerId: '111111111111' });
+      run.emulator.addSubnet({
+        subnetId: 'subnet-iam0001a',
+        vpcId: 'vpc-iam0001',
+        availabilityZone: 'us-east-1a',
+        ownerId: '111111111111',
+      });
       run.emulator.addVpcEndpointAccess('logs-local', '111111111111');
     },
     add: (stack) =>

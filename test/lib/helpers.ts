@@ -47,7 +47,10 @@ export function handlerPolicies(
  */
 export function policyLabel(template: Template, policyId: string): string {
   const resource = (template.toJSON().Resources as Record<string, { Type: string; Properties?: { PolicyName?: unknown } }>)[policyId];
-  const name = resource?.Type === 'AWS::IAM::Policy' && typeof resource.Properties?.PolicyName === 'string' ? resource.Properties.PolicyName : policyId;
+  const name =
+    resource?.Type === 'AWS::IAM::Policy' && typeof resource.Properties?.PolicyName === 'string'
+      ? resource.Properties.PolicyName
+      : policyId;
   return name.replace(/[0-9A-F]{8}$/, '');
 }
 
