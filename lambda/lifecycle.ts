@@ -1,4 +1,4 @@
-import { DOMAIN_POLICY_ID_PREFIX, grantKindOf, kindPolicyName } from '../lib/private/contracts/grant-policies';
+import { DOMAIN_POLICY_ID_PREFIX, kindPolicyNameOf } from '../lib/private/contracts/grant-policies';
 import { InvalidPropertyError } from '../lib/private/contracts/properties';
 import { errorMessage, errorName, failedCall, isTransient } from './opensearch';
 import { log, logEvent } from './log';
@@ -228,7 +228,7 @@ async function readSituation(
       event.StackId,
       error,
       'Nothing was changed: this resource reads its stack status to leave alone, during a rollback, what existed before it. ' +
-        `cloudformation:DescribeStacks on this stack should be granted by the policy ${kindPolicyName(grantKindOf(kind.resourceType), '…')} of the provider's role; ` +
+        `cloudformation:DescribeStacks on this stack should be granted by the policy ${kindPolicyNameOf(kind.resourceType, '…')} of the provider's role; ` +
         'if it is, an SCP or permissions boundary may deny it. Then retry.',
     );
   }
@@ -433,7 +433,7 @@ async function attempt<T>(kind: ResourceKind<T>, task: T, context: StepContext):
  */
 export function grantingPolicy(error: unknown, resourceType: string): string {
   const denied = /perform: (\S+) on resource: (\S+)/.exec(errorMessage(error));
-  const kindPolicy = kindPolicyName(grantKindOf(resourceType), '…');
+  const kindPolicy = kindPolicyNameOf(resourceType, '…');
   // A managed policy's name is CloudFormation's: <stack>-<logical id>-<suffix>.
   const domainPolicy = `…${DOMAIN_POLICY_ID_PREFIX}…`;
   if (!denied) {

@@ -20,7 +20,7 @@ import {
   SecurityRole,
   VpcEndpointAccess,
 } from '../../lib';
-import { grantKindOf, kindPolicyName } from '../../lib/private/contracts/grant-policies';
+import { kindPolicyNameOf } from '../../lib/private/contracts/grant-policies';
 import { LifecycleProvider } from '../../lib/private/lifecycle-provider';
 import { handlerPolicies, importedDomain, newStack, policyLabel } from './helpers';
 
@@ -187,7 +187,7 @@ describe('grant layout', () => {
       ids.filter((id) => resources[id].Type === 'AWS::IAM::Policy').map((id) => String(resources[id].Properties!.PolicyName));
     const named = Object.entries(grantDependencies(template)).map(([id, dependencies]) => {
       const [policyName] = inlinePolicyNames(dependencies);
-      const messagePrefix = kindPolicyName(grantKindOf(resources[id].Type), '');
+      const messagePrefix = kindPolicyNameOf(resources[id].Type, '');
       return { type: resources[id].Type, named: policyName === undefined || policyName.startsWith(messagePrefix) };
     });
     expect(named).toHaveLength(11);

@@ -47,7 +47,10 @@ const GRANT_KIND_OF_RESOURCE_TYPE: Record<string, string> = {
   [ROLE_MEMBERSHIP_TYPE]: 'RoleMembership',
 };
 
-/** The construct kind a custom resource type's grants are filed under, e.g. `DomainVpcEndpoint`. */
-export function grantKindOf(resourceType: string): string {
-  return GRANT_KIND_OF_RESOURCE_TYPE[resourceType] ?? resourceType.replace(/^Custom::OpenSearch/, '');
+/**
+ * The IAM name of the inline policy that holds the grants of a custom resource type's handler,
+ * e.g. `LifecycleGrantsDomainVpcEndpoint<hash>` for `Custom::OpenSearchVpcEndpoint`.
+ */
+export function kindPolicyNameOf(resourceType: string, hash: string): string {
+  return kindPolicyName(GRANT_KIND_OF_RESOURCE_TYPE[resourceType] ?? resourceType.replace(/^Custom::OpenSearch/, ''), hash);
 }
