@@ -142,6 +142,7 @@ export class GrantLayout {
     if (this.finalized) return;
     this.finalized = true;
     const stack = Stack.of(this.scope);
+    const documents = new Map<PolicyGroup, unknown>();
     for (const group of [...this.kinds.values(), ...this.buckets.values()]) {
       const merged = mergeStatements(
         [...group.statements.values()].map((statement) => statement.toStatementJson() as StatementJson),
@@ -149,6 +150,7 @@ export class GrantLayout {
       );
       for (const statement of merged) group.policy.addStatements(iam.PolicyStatement.fromJson(statement));
       const document = stack.resolve(group.policy.document.toJSON());
+      documents.set(group, document);
       const hash = createHash('sha256')
         .update(`${group.key}\n${JSON.stringify(document)}`)
         .digest('hex')
@@ -161,7 +163,7 @@ export class GrantLayout {
       // policy are on the role together while CloudFormation swaps them).
       if (group.kind !== undefined) (cfn as iam.CfnPolicy).policyName = kindPolicyName(group.kind, hash);
     }
-    this.checkLimits(stack);
+    this.checkLimits(stack, documents);
   }
 
   /**
@@ -169,8 +171,10 @@ export class GrantLayout {
    * half-way. Token lengths are estimated at their longest (see estimatedLength). The room kept:
    * the inline total plus its largest policy (one kind policy swapped at a time), and each managed
    * policy on its own (its successor is a separate policy).
+   *
+   * @param documents each group's policy document, as finalize resolved it
    */
-  private checkLimits(stack: Stack): void {
+  private checkLimits(stack: Stack, documents: Map<PolicyGroup, unknown>): void {
     const where = `cdk-opensearch-lifecycle: stack ${stack.stackName}`;
     const advice =
       'Split the constructs of this library across more stacks: each stack has its own provider and role, so each gets its own IAM limits.';
@@ -179,7 +183,7 @@ export class GrantLayout {
         .findAll()
         .filter((child): child is iam.CfnPolicy => child instanceof iam.CfnPolicy)
         .map((cfn) => estimatedLength(stack.resolve(cfn.policyDocument), stack)),
-      ...[...this.kinds.values()].map((group) => estimatedLength(stack.resolve(group.policy.document.toJSON()), stack)),
+      ...[...this.kinds.values()].map((group) => estimatedLength(documents.get(group), stack)),
     ];
     const inlineTotal = inlineSizes.reduce((sum, size) => sum + size, 0);
     const inlineNeeded = inlineTotal + Math.max(0, ...inlineSizes);
@@ -189,7 +193,7 @@ export class GrantLayout {
       );
     }
     for (const [bucket, group] of this.buckets) {
-      const size = estimatedLength(stack.resolve(group.policy.document.toJSON()), stack);
+      const size = estimatedLength(documents.get(group), stack);
       if (size > MANAGED_POLICY_LIMIT) {
         throw new Error(
           `${where}: the grants on ${group.domains.size} domains in managed policy ${bucket + 1} of ${DOMAIN_POLICY_BUCKETS} would take about ${size} characters (IAM allows ${MANAGED_POLICY_LIMIT} for a managed policy). ${advice}`,
