@@ -214,17 +214,22 @@ describe('the owner’s side, updated', () => {
   });
 });
 
+/** What existed before both stacks: the consumer's authorization, and its endpoint aos-existing01 in the consumer's VPC. */
+function existedBefore(run: Runner['run']): void {
+  run.emulator.addVpcEndpointAccess('orders', CONSUMER.account);
+  run.emulator.addVpcEndpoint({
+    vpcEndpointId: 'aos-existing01',
+    domainArn: `arn:aws:es:us-east-1:${OWNER.account}:domain/orders`,
+    subnetIds: ['subnet-c1a', 'subnet-c1b'],
+    securityGroupIds: ['sg-c1'],
+    ownerId: CONSUMER.account,
+  });
+}
+
 describe('adopt and rollback', () => {
   test('an endpoint and an authorization that existed before are adopted; the authorization survives the owner’s stack', async () => {
     const { run } = await start();
-    run.emulator.addVpcEndpointAccess('orders', CONSUMER.account);
-    run.emulator.addVpcEndpoint({
-      vpcEndpointId: 'aos-existing01',
-      domainArn: `arn:aws:es:us-east-1:${OWNER.account}:domain/orders`,
-      subnetIds: ['subnet-c1a', 'subnet-c1b'],
-      securityGroupIds: ['sg-c1'],
-      ownerId: CONSUMER.account,
-    });
+    existedBefore(run);
     expect((await run.deploy(variants.base.cdkOut, OWNER_STACK)).ok).toBe(true);
     expect((await run.deploy(variants.base.cdkOut, CONSUMER_STACK)).ok).toBe(true);
     expect(run.resourcesOf(OWNER_STACK)[ids.access].physicalResourceId).toBe('opensearch-vpc-endpoint-access:adopted:orders:333333333333');
@@ -236,14 +241,7 @@ describe('adopt and rollback', () => {
 
   test('rollbacks: the consumer’s created endpoint is deleted and the adopted one left; the owner’s made authorization is revoked and the adopted one left', async () => {
     const { run } = await start();
-    run.emulator.addVpcEndpointAccess('orders', CONSUMER.account);
-    run.emulator.addVpcEndpoint({
-      vpcEndpointId: 'aos-existing01',
-      domainArn: `arn:aws:es:us-east-1:${OWNER.account}:domain/orders`,
-      subnetIds: ['subnet-c1a', 'subnet-c1b'],
-      securityGroupIds: ['sg-c1'],
-      ownerId: CONSUMER.account,
-    });
+    existedBefore(run);
     const owner = await run.deploy(variants.rollback.cdkOut, OWNER_STACK);
     expect(owner.ok).toBe(false);
     expect(statuses(run, ids.brokenAccess, OWNER_STACK)).toContain('CREATE_FAILED');
